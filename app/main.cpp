@@ -1,0 +1,53 @@
+// tern: an MQTT 3.1 / 3.1.1 / 5.0 broker.
+//
+//   tern                 serve 127.0.0.1:1883 with the built-in defaults
+//   tern -c FILE         read a mosquitto.conf-style file
+//   tern -p PORT         serve 127.0.0.1:PORT (with -c: replaces its listeners)
+//   tern -v              verbose (debug) logging
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "app/broker_settings.hpp"
+#include "app/config/config.hpp"
+#include "net/server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"tern: MQTT broker for edge gateways"};
+  std::string config_file;
+  int port = 0;
+  bool verbose = false;
+  cli.add_option("-c,--config-file", config_file, "mosquitto.conf-style configuration file")
+      ->check(CLI::ExistingFile);
+  cli.add_option("-p,--port", port, "listen on 127.0.0.1:PORT instead of the configured listeners")
+      ->check(CLI::Range(1, 65535));
+  cli.add_flag("-v,--verbose", verbose, "log debug messages");
+  cli.set_version_flag("--version", std::string(TERN_VERSION));
+  CLI11_PARSE(cli, argc, argv);
+
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  try {
+    tern::app::config cfg;
+    if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
+    for (const auto& note : cfg.notes)
+      spdlog::info("{}", note);
+    auto endpoints = tern::app::listen_endpoints(cfg, port);
+    const unsigned threads =
+        cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+    tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads);
+    spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
+    server.run();
+  } catch (const tern::app::config_error& e) {
+    std::cerr << "tern: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tern: " << e.what() << '\n';
+    return 1;
+  }
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,35 @@
+#pragma once
+// Encoding: packet values -> bytes on the wire for a given protocol version.
+//
+// The caller asks for encoded_size() and provides a buffer at least that
+// large; encode() writes into it with no allocation. Fields the version
+// lacks (v5 properties and reason codes in 3.1.1) are left out. The packet
+// is assumed valid (the broker builds it); encode asserts on what it cannot
+// represent, such as a string longer than 65,535 bytes.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "mqtt/codec/packets.hpp"
+
+namespace tern::mqtt {
+
+std::size_t encoded_size(const packet& p, protocol_version version);
+std::size_t encode(const packet& p, protocol_version version, std::span<std::uint8_t> out);
+
+// The hot path: a PUBLISH without the std::variant. The payload is written
+// after the header; with encode_publish_header() the caller can instead send
+// the payload as a separate (shared) buffer of a scatter-gather write.
+std::size_t encoded_size(const publish& p, protocol_version version);
+std::size_t encode(const publish& p, protocol_version version, std::span<std::uint8_t> out);
+std::size_t encoded_header_size(const publish& p, protocol_version version);
+std::size_t encode_publish_header(const publish& p, protocol_version version,
+                                  std::span<std::uint8_t> out);
+
+// Appends the encoding of `p` to `out` (grows it once).
+void encode_append(const packet& p, protocol_version version, std::vector<std::uint8_t>& out);
+void encode_append(const publish& p, protocol_version version, std::vector<std::uint8_t>& out);
+
+}  // namespace tern::mqtt

@@ -1,0 +1,41 @@
+#pragma once
+// An application message as the broker routes it: immutable once shared.
+//
+// One inbound PUBLISH becomes one application_message, held through a
+// shared_ptr by every subscriber queue, inflight window, retained slot and
+// store record that needs it, so fan-out never copies topic or payload.
+// Immutable after construction, so any thread may read it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "mqtt/codec/packets.hpp"
+
+namespace tern::mqtt {
+
+struct application_message {
+  // Topic, QoS, retain, payload and properties as published, normalised:
+  // packet id 0, dup false, no topic alias and no subscription identifiers
+  // (those belong to one delivery, not to the message).
+  publish packet;
+  // Session that published it (for v5 No Local), 0 when none (wills, $SYS).
+  std::uint64_t publisher = 0;
+  // Wall-clock end of the v5 Message Expiry Interval, counted from receipt;
+  // empty when the message does not expire.
+  std::optional<std::chrono::system_clock::time_point> expires_at;
+};
+
+using message_ptr = std::shared_ptr<const application_message>;
+
+// One delivery of a message to one subscriber: what differs per receiver.
+struct delivery {
+  message_ptr message;
+  mqtt::qos qos = qos::at_most_once;            // min(message QoS, granted QoS)
+  bool retain = false;                          // retain flag as sent to this receiver
+  std::vector<std::uint32_t> subscription_ids;  // v5; empty otherwise
+};
+
+}  // namespace tern::mqtt

@@ -1,0 +1,465 @@
+#include "mqtt/engine/server_engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "mqtt/codec/encoder.hpp"
+
+namespace tern::mqtt {
+namespace {
+
+constexpr std::uint32_t no_packet_limit = max_variable_byte_integer + 5;
+
+// Keep alive: the server closes after one and a half times the interval
+// without a control packet [MQTT-3.1.2-24].
+std::chrono::milliseconds keep_alive_grace(std::uint16_t keep_alive) {
+  return std::chrono::milliseconds(std::uint64_t{keep_alive} * 1500);
+}
+
+// The protocol level byte of a CONNECT body that failed to decode, if the
+// protocol name is one we know, so the CONNACK can be sent in the client's
+// format (spec 3.1.2.1-2).
+std::optional<std::uint8_t> peek_connect_level(std::span<const std::uint8_t> body) {
+  if (body.size() >= 7 && body[0] == 0 && body[1] == 4 && body[2] == 'M' && body[3] == 'Q' &&
+      body[4] == 'T' && body[5] == 'T')
+    return body[6];
+  if (body.size() >= 9 && body[0] == 0 && body[1] == 6 && body[2] == 'M' && body[3] == 'Q' &&
+      body[4] == 'I' && body[5] == 's' && body[6] == 'd' && body[7] == 'p')
+    return body[8];
+  return std::nullopt;
+}
+
+}  // namespace
+
+server_engine::server_engine(engine_limits limits, steady_time now)
+    : limits_(limits), last_received_(now), connected_at_(now) {
+  if (limits_.max_inflight == 0) limits_.max_inflight = 65'535;
+  if (limits_.receive_maximum == 0) limits_.receive_maximum = 65'535;
+}
+
+// --- input -------------------------------------------------------------------
+
+std::span<std::uint8_t> server_engine::input_buffer(std::size_t min_size) {
+  if (in_begin_ > 0 && in_.size() - in_end_ < min_size) {
+    std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  if (in_.size() - in_end_ < min_size) in_.resize(in_end_ + min_size);
+  return {in_.data() + in_end_, in_.size() - in_end_};
+}
+
+void server_engine::commit_input(std::size_t n, steady_time now) {
+  assert(in_end_ + n <= in_.size());
+  in_end_ += n;
+  if (n > 0) last_received_ = now;
+  process_input(now);
+}
+
+void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time now) {
+  auto space = input_buffer(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), space.begin());
+  commit_input(bytes.size(), now);
+}
+
+void server_engine::process_input(steady_time) {
+  while (phase_ == phase::awaiting_connect || phase_ == phase::connected) {
+    std::span<const std::uint8_t> pending(in_.data() + in_begin_, in_end_ - in_begin_);
+    auto header = parse_fixed_header(pending, limits_.maximum_packet_size, version_);
+    if (!header) {
+      protocol_violation(to_reason_code(header.error()));
+      return;
+    }
+    if (!*header || pending.size() < (*header)->packet_size()) break;  // need more bytes
+    const fixed_header h = **header;
+    auto body = pending.subspan(h.size, h.remaining_length);
+    in_begin_ += h.packet_size();
+
+    if (phase_ == phase::awaiting_connect && h.type != packet_type::connect) {
+      close(reason_code::protocol_error, false);  // [MQTT-3.1.0-1]
+      return;
+    }
+    auto decoded = decode(h, body, version_);
+    if (!decoded) {
+      const reason_code reason = to_reason_code(decoded.error());
+      if (phase_ == phase::awaiting_connect) {
+        // Answer in the client's own CONNACK format when we can tell it.
+        // An unknown protocol name is not MQTT: close without a word
+        // [MQTT-3.1.2-1]. A known name with a level we lack gets return
+        // code 1 [MQTT-3.1.2-2], in v5 form for a v5 client.
+        const auto level = peek_connect_level(body);
+        if (reason == reason_code::unsupported_protocol_version && level && level != 5) {
+          version_ = protocol_version::v3_1_1;
+          write(connack{false, reason, {}});
+        } else if (level == 5) {
+          version_ = protocol_version::v5;
+          write(connack{false, reason, {}});
+        }
+        close(reason, false);
+      } else {
+        protocol_violation(reason);
+      }
+      return;
+    }
+    handle_packet(std::move(*decoded));
+  }
+  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+}
+
+void server_engine::on_timer(steady_time now) {
+  switch (phase_) {
+    case phase::awaiting_connect:
+    case phase::authorizing:
+      if (now - connected_at_ >= limits_.connect_timeout)
+        close(reason_code::maximum_connect_time, false);
+      break;
+    case phase::connected:
+      if (keep_alive_ != 0 && now - last_received_ >= keep_alive_grace(keep_alive_)) {
+        if (version_ == protocol_version::v5)
+          write(mqtt::disconnect{reason_code::keep_alive_timeout, {}});
+        close(reason_code::keep_alive_timeout, true);
+      }
+      break;
+    case phase::closed:
+      break;
+  }
+}
+
+void server_engine::on_peer_closed() {
+  if (phase_ != phase::closed) close(reason_code::unspecified_error, true);
+}
+
+std::optional<steady_time> server_engine::next_deadline() const noexcept {
+  switch (phase_) {
+    case phase::awaiting_connect:
+    case phase::authorizing:
+      return connected_at_ + limits_.connect_timeout;
+    case phase::connected:
+      if (keep_alive_ == 0) return std::nullopt;
+      return last_received_ + keep_alive_grace(keep_alive_);
+    case phase::closed:
+      break;
+  }
+  return std::nullopt;
+}
+
+// --- packets from the client ---------------------------------------------------
+
+void server_engine::handle_packet(packet&& p) {
+  switch (static_cast<packet_type>(p.index() + 1)) {
+    case packet_type::connect:
+      if (phase_ == phase::connected)
+        return protocol_violation(reason_code::protocol_error);  // [MQTT-3.1.0-2]
+      return handle_connect(std::get<connect>(std::move(p)));
+    case packet_type::publish:
+      return handle_publish(std::get<publish>(std::move(p)));
+    case packet_type::puback:
+      return handle_puback(std::get<puback>(p).id);
+    case packet_type::pubrec:
+      return handle_pubrec(std::get<pubrec>(p));
+    case packet_type::pubrel:
+      return handle_pubrel(std::get<pubrel>(p).id);
+    case packet_type::pubcomp:
+      return handle_pubcomp(std::get<pubcomp>(p).id);
+    case packet_type::subscribe:
+      return handle_subscribe(std::get<subscribe>(std::move(p)));
+    case packet_type::unsubscribe:
+      return handle_unsubscribe(std::get<unsubscribe>(std::move(p)));
+    case packet_type::pingreq:
+      return write(pingresp{});  // [MQTT-3.12.4-1]
+    case packet_type::disconnect:
+      return handle_disconnect(std::get<mqtt::disconnect>(std::move(p)));
+    case packet_type::auth:
+      // Enhanced authentication is not offered, so a client may not send
+      // AUTH [MQTT-4.12.0-1].
+    case packet_type::connack:
+    case packet_type::suback:
+    case packet_type::unsuback:
+    case packet_type::pingresp:
+      // Packets only a server sends.
+      return protocol_violation(reason_code::protocol_error);
+  }
+}
+
+void server_engine::handle_connect(connect&& c) {
+  version_ = c.version;
+  keep_alive_ = c.keep_alive;
+  if (version_ == protocol_version::v5) {
+    const auto& props = c.properties;
+    client_receive_maximum_ = props.receive_maximum.value_or(65'535);
+    client_maximum_packet_size_ = props.maximum_packet_size.value_or(0);
+    inbound_aliases_.reset(limits_.topic_alias_maximum);
+    session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
+  }
+  // A 3.1.1 client must send a client id when it wants a persistent session
+  // [MQTT-3.1.3-8]; 3.1 requires one always (1 to 23 characters).
+  if (c.client_id.empty() && (version_ == protocol_version::v3_1 ||
+                              (version_ == protocol_version::v3_1_1 && !c.clean_start))) {
+    return reject(reason_code::client_identifier_not_valid);
+  }
+  phase_ = phase::authorizing;
+  events_.emplace_back(connect_requested{std::move(c)});
+}
+
+void server_engine::accept(session_state& state, bool session_present,
+                           connack_properties properties) {
+  assert(phase_ == phase::authorizing);
+  state_ = &state;
+  if (version_ == protocol_version::v5) {
+    if (limits_.receive_maximum != 65'535) properties.receive_maximum = limits_.receive_maximum;
+    if (limits_.maximum_packet_size < no_packet_limit)
+      properties.maximum_packet_size = limits_.maximum_packet_size;
+    properties.topic_alias_maximum = limits_.topic_alias_maximum;
+  } else {
+    properties = {};
+  }
+  write(connack{session_present, reason_code::success, std::move(properties)});
+  phase_ = phase::connected;
+  resend_inflight();
+  process_input(last_received_);  // packets pipelined behind CONNECT
+}
+
+void server_engine::reject(reason_code reason, connack_properties properties) {
+  if (phase_ == phase::closed) return;
+  if (version_ != protocol_version::v5) properties = {};
+  write(connack{false, reason, std::move(properties)});  // [MQTT-3.2.2-6/-7]
+  close(reason, false);
+}
+
+void server_engine::handle_publish(publish&& p) {
+  if (version_ == protocol_version::v5) {
+    if (auto alias = p.properties.topic_alias) {
+      if (!inbound_aliases_.in_range(*alias))
+        return protocol_violation(reason_code::topic_alias_invalid);  // [MQTT-3.3.2-8/-9]
+      if (p.topic.empty()) {
+        const std::string* topic = inbound_aliases_.find(*alias);
+        if (topic == nullptr) return protocol_violation(reason_code::protocol_error);
+        p.topic = *topic;
+      } else {
+        inbound_aliases_.set(*alias, p.topic);
+      }
+      p.properties.topic_alias.reset();
+    }
+    if (p.topic.empty()) return protocol_violation(reason_code::protocol_error);
+  }
+
+  switch (p.qos) {
+    case qos::at_most_once:
+      break;
+    case qos::at_least_once:
+      if (++inbound_unacknowledged_ > limits_.receive_maximum && version_ == protocol_version::v5)
+        return protocol_violation(reason_code::receive_maximum_exceeded);  // [MQTT-3.3.4-9]
+      break;
+    case qos::exactly_once: {
+      auto& received = state_->inbound_qos2;
+      if (std::find(received.begin(), received.end(), p.id) != received.end()) {
+        // Already received: never deliver twice [MQTT-4.3.3-10]. Answer
+        // again unless the first copy's PUBREC is still being decided.
+        if (std::find(pending_qos2_.begin(), pending_qos2_.end(), p.id) == pending_qos2_.end())
+          write(pubrec{p.id, reason_code::success, {}});
+        return;
+      }
+      if (++inbound_unacknowledged_ > limits_.receive_maximum && version_ == protocol_version::v5)
+        return protocol_violation(reason_code::receive_maximum_exceeded);
+      received.push_back(p.id);
+      pending_qos2_.push_back(p.id);
+      break;
+    }
+  }
+  events_.emplace_back(publish_received{std::move(p)});
+}
+
+void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason) {
+  if (phase_ != phase::connected) return;
+  if (inbound_unacknowledged_ > 0 && (q == qos::at_least_once || is_failure(reason)))
+    --inbound_unacknowledged_;
+  if (q == qos::at_least_once) {
+    write(puback{id, reason, {}});
+    return;
+  }
+  std::erase(pending_qos2_, id);
+  if (is_failure(reason) && state_ != nullptr)
+    std::erase(state_->inbound_qos2, id);  // [MQTT-4.3.3-?]
+  write(pubrec{id, reason, {}});
+}
+
+void server_engine::handle_pubrel(packet_id id) {
+  auto& received = state_->inbound_qos2;
+  auto it = std::find(received.begin(), received.end(), id);
+  reason_code reason = reason_code::success;
+  if (it == received.end()) {
+    reason = reason_code::packet_identifier_not_found;
+  } else {
+    received.erase(it);
+    if (inbound_unacknowledged_ > 0) --inbound_unacknowledged_;
+  }
+  write(pubcomp{id, reason, {}});  // [MQTT-4.3.3-11]
+}
+
+void server_engine::handle_puback(packet_id id) {
+  auto it = find_outbound(id);
+  if (it == state_->outbound.end() || it->state != outbound_inflight::phase::awaiting_puback)
+    return;  // unknown or duplicate acknowledgement: nothing to release
+  auto done = std::move(it->delivery);
+  state_->outbound.erase(it);
+  events_.emplace_back(delivery_completed{std::move(done)});
+}
+
+void server_engine::handle_pubrec(const pubrec& p) {
+  auto it = find_outbound(p.id);
+  if (it == state_->outbound.end() || it->state == outbound_inflight::phase::awaiting_puback) {
+    write(pubrel{p.id, reason_code::packet_identifier_not_found, {}});
+    return;
+  }
+  if (is_failure(p.reason)) {  // the client refused the message: done [MQTT-4.3.3-?]
+    auto done = std::move(it->delivery);
+    state_->outbound.erase(it);
+    events_.emplace_back(delivery_completed{std::move(done)});
+    return;
+  }
+  it->state = outbound_inflight::phase::awaiting_pubcomp;
+  it->delivery.message.reset();  // the payload is no longer needed [MQTT-4.3.3-?]
+  write(pubrel{p.id, reason_code::success, {}});
+}
+
+void server_engine::handle_pubcomp(packet_id id) {
+  auto it = find_outbound(id);
+  if (it == state_->outbound.end() || it->state != outbound_inflight::phase::awaiting_pubcomp)
+    return;
+  auto done = std::move(it->delivery);
+  state_->outbound.erase(it);
+  events_.emplace_back(delivery_completed{std::move(done)});
+}
+
+void server_engine::handle_subscribe(subscribe&& s) {
+  events_.emplace_back(subscribe_requested{std::move(s)});
+}
+
+void server_engine::handle_unsubscribe(unsubscribe&& u) {
+  events_.emplace_back(unsubscribe_requested{std::move(u)});
+}
+
+void server_engine::handle_disconnect(mqtt::disconnect&& d) {
+  // A session that ended at close may not be revived by DISCONNECT
+  // [MQTT-3.14.2-2].
+  if (version_ == protocol_version::v5 && session_expiry_was_zero_ &&
+      d.properties.session_expiry_interval.value_or(0) != 0)
+    return protocol_violation(reason_code::protocol_error);
+  const bool with_will = d.reason == reason_code::disconnect_with_will_message;
+  const reason_code reason = d.reason;
+  events_.emplace_back(disconnect_received{std::move(d)});
+  close(reason, with_will);  // [MQTT-3.1.2-10]: no will after a normal DISCONNECT
+}
+
+// --- packets to the client -------------------------------------------------------
+
+void server_engine::send_suback(suback packet) {
+  if (phase_ == phase::connected) write(std::move(packet));
+}
+
+void server_engine::send_unsuback(unsuback packet) {
+  if (phase_ == phase::connected) write(std::move(packet));
+}
+
+bool server_engine::can_send_qos() const noexcept {
+  if (phase_ != phase::connected || state_ == nullptr) return false;
+  const std::size_t window = std::min<std::size_t>(limits_.max_inflight, client_receive_maximum_);
+  return state_->outbound.size() < window;
+}
+
+bool server_engine::send_publish(delivery d) {
+  if (phase_ != phase::connected) return false;
+  if (d.qos == qos::at_most_once) {
+    outbound_inflight entry{0, outbound_inflight::phase::awaiting_puback, std::move(d)};
+    return write_publish(entry, false);
+  }
+  assert(can_send_qos());
+  outbound_inflight entry{allocate_packet_id(),
+                          d.qos == qos::at_least_once ? outbound_inflight::phase::awaiting_puback
+                                                      : outbound_inflight::phase::awaiting_pubrec,
+                          std::move(d)};
+  if (!write_publish(entry, false)) return false;
+  state_->outbound.push_back(std::move(entry));
+  return true;
+}
+
+bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
+  const delivery& d = entry.delivery;
+  publish p = d.message->packet;
+  p.id = entry.id;
+  p.qos = d.qos;
+  p.retain = d.retain;
+  p.dup = dup;
+  if (version_ == protocol_version::v5) {
+    p.properties.subscription_identifiers = d.subscription_ids;
+  } else {
+    p.properties = {};
+  }
+  if (client_maximum_packet_size_ != 0 && encoded_size(p, version_) > client_maximum_packet_size_)
+    return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]
+  encode_append(p, version_, out_);
+  return true;
+}
+
+void server_engine::resend_inflight() {
+  for (const auto& entry : state_->outbound) {
+    if (entry.state == outbound_inflight::phase::awaiting_pubcomp) {
+      write(pubrel{entry.id, reason_code::success, {}});
+    } else {
+      write_publish(entry, true);  // [MQTT-4.4.0-1]: DUP set on resend
+    }
+  }
+}
+
+packet_id server_engine::allocate_packet_id() {
+  for (;;) {
+    packet_id id = ++state_->last_id;
+    if (id == 0) id = state_->last_id = 1;  // packet ids are non-zero [MQTT-2.2.1-3]
+    if (find_outbound(id) == state_->outbound.end()) return id;
+  }
+}
+
+std::vector<outbound_inflight>::iterator server_engine::find_outbound(packet_id id) {
+  auto& out = state_->outbound;
+  return std::find_if(out.begin(), out.end(), [id](const auto& e) { return e.id == id; });
+}
+
+void server_engine::disconnect(reason_code reason) {
+  if (phase_ == phase::closed) return;
+  if (phase_ == phase::connected && version_ == protocol_version::v5)
+    write(mqtt::disconnect{reason, {}});
+  close(reason, true);
+}
+
+void server_engine::protocol_violation(reason_code reason) {
+  if (phase_ == phase::closed) return;
+  // v5: tell the client why before closing [MQTT-4.13.1-1]; 3.1.1 just closes.
+  if (phase_ == phase::connected && version_ == protocol_version::v5)
+    write(mqtt::disconnect{reason, {}});
+  close(reason, phase_ == phase::connected);
+}
+
+void server_engine::close(reason_code reason, bool publish_will) {
+  phase_ = phase::closed;
+  events_.emplace_back(close_requested{reason, publish_will});
+}
+
+void server_engine::write(packet&& p) {
+  encode_append(p, version_, out_);
+}
+
+// --- output --------------------------------------------------------------------
+
+void server_engine::take_output(std::vector<std::uint8_t>& out) {
+  out.clear();
+  out.swap(out_);
+}
+
+bool server_engine::take_events(std::vector<engine_event>& out) {
+  out.clear();
+  out.swap(events_);
+  return !out.empty();
+}
+
+}  // namespace tern::mqtt

@@ -1,0 +1,198 @@
+#pragma once
+// The server side of one MQTT connection, as a state machine without I/O.
+//
+// Theory of operation
+// -------------------
+// The network layer feeds received bytes (input_buffer()/commit_input() or
+// on_bytes()), timer expiries (on_timer) and the peer's close (on_peer
+// closed) in; the engine appends encoded packets to its output buffer
+// (take_output) and raises events (take_events) for the layer above to act
+// on. That layer answers through plain calls: accept()/reject() a CONNECT,
+// acknowledge_publish() once a message is routed (and, with persistence,
+// stored: the PUBACK/PUBREC waits for it), send_suback(), send_publish()...
+//
+// States:  awaiting_connect --CONNECT--> authorizing --accept()--> connected
+//                 |                          |reject()                |
+//                 +------ protocol error ----+-----------------> closed <-+
+//
+// - awaiting_connect: the first packet must be CONNECT [MQTT-3.1.0-1];
+//   anything else closes the connection. A CONNECT that fails to decode is
+//   answered with a CONNACK carrying the reason when the version is known.
+// - authorizing: the CONNECT was raised as connect_requested; further
+//   input is buffered, not parsed, until accept() (pipelining clients send
+//   SUBSCRIBE right behind CONNECT) or reject().
+// - connected: packets are decoded as they complete. A second CONNECT is a
+//   protocol error [MQTT-3.1.0-2]. Any decode error closes the connection,
+//   after a DISCONNECT with the reason for v5 clients [MQTT-4.13.1-1].
+// - closed: nothing is read or written any more; the close_requested event
+//   says why and whether the will must be published.
+//
+// The session_state given to accept() belongs to the session (it outlives
+// this connection): the engine keeps its QoS 1/2 windows there, so when the
+// connection ends the session keeps exactly what is unacknowledged.
+//
+// Thread: an engine is used by one thread at a time (its connection's).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/packets.hpp"
+#include "mqtt/engine/session_state.hpp"
+#include "mqtt/engine/topic_alias_map.hpp"
+
+namespace tern::mqtt {
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+struct engine_limits {
+  // Largest packet we accept (fixed header included); announced to v5
+  // clients as Maximum Packet Size.
+  std::uint32_t maximum_packet_size = 268'435'460;
+  // QoS 1/2 publications a client may have unacknowledged towards us;
+  // announced as Receive Maximum, 0x93 when exceeded [MQTT-3.3.4-9].
+  std::uint16_t receive_maximum = 65'535;
+  // Our own cap on QoS 1/2 messages in flight to a client; the client's
+  // Receive Maximum lowers it further [MQTT-3.3.4-7].
+  std::uint16_t max_inflight = 20;
+  // Topic aliases a v5 client may use towards us.
+  std::uint16_t topic_alias_maximum = 10;
+  // Time a new connection gets to send CONNECT.
+  std::chrono::milliseconds connect_timeout{10'000};
+};
+
+// Events raised for the layer above, in the order they happened.
+struct connect_requested {
+  mqtt::connect packet;
+};
+struct publish_received {
+  mqtt::publish packet;  // topic alias already resolved; QoS > 0 awaits acknowledge_publish()
+};
+struct subscribe_requested {
+  mqtt::subscribe packet;  // answer with send_suback()
+};
+struct unsubscribe_requested {
+  mqtt::unsubscribe packet;  // answer with send_unsuback()
+};
+// A QoS 1/2 message to the client finished (PUBACK or PUBCOMP received, or
+// PUBREC with a failure reason): the window has room again.
+struct delivery_completed {
+  mqtt::delivery delivery;
+};
+struct disconnect_received {
+  mqtt::disconnect packet;
+};
+struct close_requested {
+  reason_code reason = reason_code::normal_disconnection;
+  bool publish_will = false;  // false only after a DISCONNECT without will [MQTT-3.1.2-10]
+};
+using engine_event =
+    std::variant<connect_requested, publish_received, subscribe_requested, unsubscribe_requested,
+                 delivery_completed, disconnect_received, close_requested>;
+
+class server_engine {
+ public:
+  server_engine(engine_limits limits, steady_time now);
+
+  // --- input from the network -------------------------------------------
+  // Space for at least `min_size` more received bytes; write into it and
+  // report how many with commit_input().
+  std::span<std::uint8_t> input_buffer(std::size_t min_size);
+  void commit_input(std::size_t n, steady_time now);
+  // Copies `bytes` in and processes them (tests, WebSocket frames).
+  void on_bytes(std::span<const std::uint8_t> bytes, steady_time now);
+  // Keep alive and connect timeout; call at or after next_deadline().
+  void on_timer(steady_time now);
+  void on_peer_closed();
+
+  // --- answers and requests from the broker -------------------------------
+  // Completes the CONNECT: writes CONNACK (with `properties` for v5) and
+  // resends what `state` holds unacknowledged. `state` must outlive the
+  // engine or be released by detach_session() first.
+  void accept(session_state& state, bool session_present, connack_properties properties);
+  // Refuses the CONNECT with `reason` (mapped for 3.1.1) and closes.
+  void reject(reason_code reason, connack_properties properties = {});
+  void acknowledge_publish(packet_id id, qos q, reason_code reason = reason_code::success);
+  void send_suback(suback packet);
+  void send_unsuback(unsuback packet);
+  // Sends a delivery. QoS 0 always goes out; QoS 1/2 need can_send_qos()
+  // (the caller queues otherwise). Returns false when the message is larger
+  // than the client's Maximum Packet Size and was dropped [MQTT-3.1.2-25].
+  bool send_publish(delivery d);
+  bool can_send_qos() const noexcept;
+  // Server-initiated close: a DISCONNECT with `reason` for v5 clients.
+  void disconnect(reason_code reason);
+  // Forgets the session_state (the connection is going away or the session
+  // was taken over); inflight entries stay in it for the next connection.
+  void detach_session() noexcept {
+    state_ = nullptr;
+    phase_ = phase::closed;
+  }
+
+  // --- output -------------------------------------------------------------
+  // Swaps the pending output into `out` (which should be empty).
+  void take_output(std::vector<std::uint8_t>& out);
+  std::size_t output_size() const noexcept { return out_.size(); }
+  // Swaps the pending events into `out` (cleared first).
+  bool take_events(std::vector<engine_event>& out);
+  std::optional<steady_time> next_deadline() const noexcept;
+
+  // --- state --------------------------------------------------------------
+  bool is_connected() const noexcept { return phase_ == phase::connected; }
+  bool is_closed() const noexcept { return phase_ == phase::closed; }
+  protocol_version version() const noexcept { return version_; }
+  std::uint16_t keep_alive() const noexcept { return keep_alive_; }
+
+ private:
+  enum class phase : std::uint8_t { awaiting_connect, authorizing, connected, closed };
+
+  void process_input(steady_time now);
+  void handle_packet(packet&& p);
+  void handle_connect(connect&& c);
+  void handle_publish(publish&& p);
+  void handle_puback(packet_id id);
+  void handle_pubrec(const pubrec& p);
+  void handle_pubrel(packet_id id);
+  void handle_pubcomp(packet_id id);
+  void handle_subscribe(subscribe&& s);
+  void handle_unsubscribe(unsubscribe&& u);
+  void handle_disconnect(mqtt::disconnect&& d);
+  void protocol_violation(reason_code reason);
+  void close(reason_code reason, bool publish_will);
+  void resend_inflight();
+  bool write_publish(const outbound_inflight& entry, bool dup);
+  packet_id allocate_packet_id();
+  std::vector<outbound_inflight>::iterator find_outbound(packet_id id);
+
+  void write(packet&& p);
+
+  engine_limits limits_;
+  phase phase_ = phase::awaiting_connect;
+  protocol_version version_ = protocol_version::v5;
+  std::uint16_t keep_alive_ = 0;
+  steady_time last_received_;
+  steady_time connected_at_;
+
+  // The client's limits on what we send (v5 CONNECT properties).
+  std::uint16_t client_receive_maximum_ = 65'535;
+  std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
+
+  session_state* state_ = nullptr;
+  std::uint32_t inbound_unacknowledged_ = 0;  // QoS 1/2 received, not yet answered
+  std::vector<packet_id> pending_qos2_;       // QoS 2 received, PUBREC not yet decided
+  bool session_expiry_was_zero_ = true;
+  topic_alias_map inbound_aliases_;
+  bool will_suppressed_ = false;
+
+  std::vector<std::uint8_t> in_;
+  std::size_t in_begin_ = 0;  // first unparsed byte of in_
+  std::size_t in_end_ = 0;    // one past the last received byte
+  std::vector<std::uint8_t> out_;
+  std::vector<engine_event> events_;
+};
+
+}  // namespace tern::mqtt

@@ -1,0 +1,58 @@
+#include "net/io_workers.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace tern::net {
+namespace {
+// The worker index of the calling thread; -1 (as unsigned) off the workers.
+thread_local unsigned this_worker = static_cast<unsigned>(-1);
+}  // namespace
+
+io_workers::io_workers(unsigned count) {
+  if (count == 0) count = 1;
+  for (unsigned i = 0; i < count; ++i) {
+    // Concurrency hint 1: each context is run by exactly one thread, so
+    // Asio can skip locking inside the scheduler.
+    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards_.emplace_back(contexts_.back()->get_executor());
+  }
+}
+
+io_workers::~io_workers() {
+  stop();
+}
+
+void io_workers::post(unsigned index, std::function<void()> fn) {
+  boost::asio::post(*contexts_[index], std::move(fn));
+}
+
+unsigned io_workers::current() const noexcept {
+  return this_worker;
+}
+
+void io_workers::start() {
+  for (unsigned i = 0; i < contexts_.size(); ++i) {
+    threads_.emplace_back([this, i] {
+      this_worker = i;
+      contexts_[i]->run();
+    });
+  }
+}
+
+void io_workers::stop() {
+  for (auto& g : guards_)
+    g.reset();
+  for (auto& c : contexts_)
+    c->stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void io_workers::destroy_contexts() {
+  guards_.clear();
+  contexts_.clear();
+}
+
+}  // namespace tern::net

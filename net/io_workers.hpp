@@ -1,0 +1,46 @@
+#pragma once
+// N worker threads, each running its own io_context (STYLE.md section 3):
+// a connection is pinned to one worker for life, and cross-worker work is
+// an asio::post to the target's context. Implements the session layer's
+// worker_pool so the broker core stays free of Asio.
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "session/worker_pool.hpp"
+
+namespace tern::net {
+
+class io_workers final : public broker::worker_pool {
+ public:
+  explicit io_workers(unsigned count);
+  ~io_workers() override;
+
+  unsigned size() const noexcept override { return static_cast<unsigned>(contexts_.size()); }
+  void post(unsigned index, std::function<void()> fn) override;
+  unsigned current() const noexcept override;
+
+  boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }
+  // The next worker for a new connection, in turn.
+  unsigned next_for_connection() noexcept { return next_++ % size(); }
+
+  // Starts the threads; returns at once.
+  void start();
+  // Lets the contexts finish their queued work and joins the threads.
+  void stop();
+  // After stop(): destroys the contexts and every handler still queued.
+  void destroy_contexts();
+
+ private:
+  using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<work_guard> guards_;
+  std::vector<std::thread> threads_;
+  unsigned next_ = 0;
+};
+
+}  // namespace tern::net

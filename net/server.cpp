@@ -1,0 +1,162 @@
+#include "net/server.hpp"
+
+#include <csignal>
+#include <future>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+
+#include "net/tcp_connection.hpp"
+
+namespace tern::net {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
+               unsigned threads)
+    : workers_(threads),
+      connections_(workers_.size()),
+      broker_(std::move(config), workers_),
+      sys_(broker_),
+      sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
+      signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGINT, SIGTERM)) {
+  for (const auto& ep : endpoints) {
+    boost::system::error_code ec;
+    const auto address = ep.address.empty() ? asio::ip::address(asio::ip::address_v6::any())
+                                            : asio::ip::make_address(ep.address, ec);
+    if (ec)
+      throw std::system_error(ec, "listener address '" + ep.address + "' is not an IP address");
+    auto acceptor = std::make_unique<tcp::acceptor>(workers_.context(0));
+    const tcp::endpoint endpoint(address, ep.port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    if (address.is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);  // dual stack
+    acceptor->bind(endpoint, ec);
+    if (ec) {
+      throw std::system_error(ec, "cannot listen on " +
+                                      (ep.address.empty() ? std::string("*") : ep.address) + ":" +
+                                      std::to_string(ep.port));
+    }
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    acceptors_.push_back(std::move(acceptor));
+  }
+}
+
+server::~server() {
+  // Asio objects go before their contexts, and the contexts (with any
+  // connection still held by a pending handler) before the broker and the
+  // connection set those connections refer to.
+  workers_.stop();
+  acceptors_.clear();
+  sweep_timers_.clear();
+  sys_timer_.reset();
+  signals_.reset();
+  workers_.destroy_contexts();
+}
+
+std::vector<std::uint16_t> server::bound_ports() const {
+  std::vector<std::uint16_t> ports;
+  for (const auto& a : acceptors_)
+    ports.push_back(a->local_endpoint().port());
+  return ports;
+}
+
+void server::run() {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    spdlog::info("listening on {}:{}", acceptors_[i]->local_endpoint().address().to_string(),
+                 acceptors_[i]->local_endpoint().port());
+    do_accept(i);
+  }
+  for (unsigned w = 0; w < workers_.size(); ++w)
+    start_periodic(w);
+  start_sys_timer();
+
+  std::promise<void> stopped;
+  signals_->async_wait([this, &stopped](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {} received, shutting down", signal);
+    shut_down();
+    stopped.set_value();
+  });
+  workers_.start();
+  stopped.get_future().wait();
+  // Give closing connections a moment to flush their DISCONNECTs.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  workers_.stop();
+  spdlog::info("stopped");
+}
+
+void server::do_accept(std::size_t listener) {
+  const unsigned worker = workers_.next_for_connection();
+  acceptors_[listener]->async_accept(
+      workers_.context(worker),
+      [this, listener, worker](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          // The socket belongs to `worker`'s context: start it there.
+          auto s = std::make_shared<tcp::socket>(std::move(socket));
+          workers_.post(worker, [this, worker, s] {
+            std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
+          });
+        } else {
+          spdlog::warn("accept failed: {}", ec.message());
+        }
+        do_accept(listener);
+      });
+}
+
+void server::start_periodic(unsigned worker) {
+  // Session expiry, once a second on every worker for the sessions it owns.
+  auto& timer =
+      *sweep_timers_.emplace_back(std::make_unique<asio::steady_timer>(workers_.context(worker)));
+  struct tick {
+    server* self;
+    asio::steady_timer* timer;
+    void operator()(const boost::system::error_code& ec) const {
+      if (ec) return;
+      self->broker_.expire_sessions(std::chrono::steady_clock::now());
+      timer->expires_after(std::chrono::seconds(1));
+      timer->async_wait(*this);
+    }
+  };
+  timer.expires_after(std::chrono::seconds(1));
+  timer.async_wait(tick{this, &timer});
+}
+
+void server::start_sys_timer() {
+  const auto interval = broker_.config().sys_interval;
+  if (interval.count() <= 0) return;
+  struct tick {
+    server* self;
+    void operator()(const boost::system::error_code& ec) const {
+      if (ec) return;
+      self->sys_.publish(std::chrono::steady_clock::now());
+      self->sys_timer_->expires_after(self->broker_.config().sys_interval);
+      self->sys_timer_->async_wait(*this);
+    }
+  };
+  // First publication right away so $SYS exists from the start.
+  sys_timer_->expires_after(std::chrono::milliseconds(0));
+  sys_timer_->async_wait(tick{this});
+}
+
+void server::shut_down() {
+  for (auto& a : acceptors_) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+  }
+  sys_timer_->cancel();
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    workers_.post(w, [this, w] {
+      sweep_timers_[w]->cancel();
+      // Copy: shutting a connection down may remove it from the set.
+      std::vector<tcp_connection*> live(connections_.of(w).begin(), connections_.of(w).end());
+      for (auto* c : live)
+        c->shut_down();
+    });
+  }
+}
+
+}  // namespace tern::net

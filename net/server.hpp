@@ -1,0 +1,55 @@
+#pragma once
+// The running broker: worker threads, TCP listeners, periodic work
+// ($SYS, session expiry) and graceful shutdown on SIGINT/SIGTERM.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/connection_set.hpp"
+#include "net/io_workers.hpp"
+#include "session/broker.hpp"
+#include "session/sys_topics.hpp"
+
+namespace tern::net {
+
+struct listen_endpoint {
+  std::string address;  // empty: every address
+  std::uint16_t port = 1883;
+};
+
+class server {
+ public:
+  // Binds every endpoint (throws std::system_error naming the address on
+  // failure, e.g. port in use).
+  server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
+         unsigned threads);
+  ~server();
+
+  // Serves until SIGINT or SIGTERM, then drains and returns.
+  void run();
+  // The ports actually bound (port 0 in the config picks a free one).
+  std::vector<std::uint16_t> bound_ports() const;
+
+ private:
+  void do_accept(std::size_t listener);
+  void start_periodic(unsigned worker);
+  void start_sys_timer();
+  void shut_down();
+
+  io_workers workers_;
+  connection_set connections_;
+  broker::broker broker_;
+  broker::sys_topics sys_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
+  std::unique_ptr<boost::asio::steady_timer> sys_timer_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
+};
+
+}  // namespace tern::net

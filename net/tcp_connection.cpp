@@ -1,0 +1,150 @@
+#include "net/tcp_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "net/connection_set.hpp"
+#include "session/broker.hpp"
+
+namespace tern::net {
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+// Bytes asked of the socket per read; large enough to take many small
+// packets per system call.
+constexpr std::size_t read_chunk = 16 * 1024;
+
+std::string describe(const asio::ip::tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+tcp_connection::tcp_connection(asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
+                               connection_set& set)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      broker_(b),
+      worker_(worker),
+      set_(set),
+      handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
+      remote_(describe(socket_)) {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  set_.add(worker_, this);
+}
+
+tcp_connection::~tcp_connection() {
+  handler_->transport_gone();
+  set_.remove(worker_, this);
+}
+
+void tcp_connection::start() {
+  arm_timer();
+  do_read();
+}
+
+void tcp_connection::shut_down() {
+  handler_->kick(mqtt::reason_code::server_shutting_down);
+}
+
+// --- reading ---------------------------------------------------------------------
+
+void tcp_connection::do_read() {
+  if (reading_ || closing_ || !handler_->wants_input()) return;
+  reading_ = true;
+  auto space = handler_->input_buffer(read_chunk);
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = self()](const boost::system::error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
+}
+
+void tcp_connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (ec) {
+    handler_->on_peer_closed();
+    finish();
+    return;
+  }
+  handler_->on_input(n, clock::now());
+  if (auto deadline = handler_->next_deadline(); deadline && *deadline < timer_expiry_) arm_timer();
+  do_read();
+}
+
+// --- writing -----------------------------------------------------------------------
+
+void tcp_connection::output_ready() {
+  if (write_in_flight_ || write_posted_ || finished_) return;
+  write_posted_ = true;
+  asio::post(socket_.get_executor(), [self = self()] {
+    self->write_posted_ = false;
+    self->do_write();
+  });
+}
+
+void tcp_connection::do_write() {
+  if (write_in_flight_ || finished_) return;
+  handler_->take_output(writing_);
+  if (writing_.empty()) {
+    if (closing_) finish();
+    do_read();  // input may have been paused while CONNECT was decided
+    return;
+  }
+  write_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = self()](const boost::system::error_code& ec, std::size_t n) {
+                      self->on_write(ec, n);
+                    });
+}
+
+void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
+  write_in_flight_ = false;
+  writing_.clear();
+  broker::broker_stats::add(broker_.stats().bytes_sent, n);
+  if (ec) {
+    handler_->on_peer_closed();
+    finish();
+    return;
+  }
+  do_write();
+}
+
+void tcp_connection::close_after_output() {
+  closing_ = true;
+  if (!write_in_flight_) output_ready();
+}
+
+void tcp_connection::finish() {
+  if (finished_) return;
+  finished_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
+}
+
+// --- timers ---------------------------------------------------------------------------
+
+void tcp_connection::arm_timer() {
+  auto deadline = handler_->next_deadline();
+  if (!deadline || finished_) {
+    timer_expiry_ = clock::time_point::max();
+    timer_.cancel();
+    return;
+  }
+  timer_expiry_ = *deadline;
+  timer_.expires_at(*deadline);
+  timer_.async_wait([self = self()](const boost::system::error_code& ec) { self->on_timer(ec); });
+}
+
+void tcp_connection::on_timer(const boost::system::error_code& ec) {
+  if (ec == asio::error::operation_aborted || finished_) return;
+  handler_->on_timer(clock::now());
+  arm_timer();
+}
+
+}  // namespace tern::net

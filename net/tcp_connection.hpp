@@ -1,0 +1,79 @@
+#pragma once
+// One client over plain TCP: moves bytes between the socket and the
+// client_handler, with exactly one async_write in flight (Beast's
+// chat-multi send/on_write pattern) and one read outstanding.
+//
+// Writes are batched: output_ready() only schedules a write with a post, so
+// every delivery this worker makes before it next polls I/O goes out in one
+// write. Timers are lazy: one steady_timer armed for the engine's next
+// deadline; the engine decides on expiry whether anything is due.
+//
+// Thread: its worker only. Async operations hold a shared_ptr to it.
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "session/client_handler.hpp"
+#include "session/client_transport.hpp"
+
+namespace tern::broker {
+class broker;
+}
+
+namespace tern::net {
+
+class connection_set;
+
+class tcp_connection final : public broker::client_transport {
+ public:
+  tcp_connection(boost::asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
+                 connection_set& set);
+  ~tcp_connection() override;
+
+  void start();
+  // Server shutdown: v5 clients get DISCONNECT 0x8B, then the socket closes.
+  void shut_down();
+
+  void output_ready() override;
+  void close_after_output() override;
+  std::size_t pending_output_bytes() const noexcept override { return writing_.size(); }
+  broker::client_handler& handler() noexcept override { return *handler_; }
+  unsigned worker() const noexcept override { return worker_; }
+  const std::string& remote_address() const noexcept override { return remote_; }
+
+ private:
+  std::shared_ptr<tcp_connection> self() {
+    return std::static_pointer_cast<tcp_connection>(shared_from_this());
+  }
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void do_write();
+  void on_write(const boost::system::error_code& ec, std::size_t n);
+  void arm_timer();
+  void on_timer(const boost::system::error_code& ec);
+  void finish();
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  broker::broker& broker_;
+  unsigned worker_;
+  connection_set& set_;
+  std::shared_ptr<broker::client_handler> handler_;
+  std::string remote_;
+  std::vector<std::uint8_t> writing_;
+  std::chrono::steady_clock::time_point timer_expiry_ =
+      std::chrono::steady_clock::time_point::max();
+  bool reading_ = false;
+  bool write_in_flight_ = false;
+  bool write_posted_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace tern::net

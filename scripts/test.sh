@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# README's second command (and CI's): install what is missing, build, and
+# run the whole suite:
+#   1. the product build: unit, component and end-to-end tests (CTest);
+#   2. the I/O-free libraries' unit tests again under ASan + UBSan;
+#   3. the decoder fuzzer for TERN_FUZZ_SECONDS (default 60) under ASan + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs=$(nproc)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+echo "== product build and tests"
+./scripts/build.sh
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 300 | tee "$logs/product.txt"
+
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -G Ninja -DTERN_UNIT_ONLY=ON -DTERN_SANITIZE=ON \
+  -DTERN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee "$logs/asan.txt"
+
+echo "== fuzzing the decoder and engine"
+tests/fuzz/run.sh "${TERN_FUZZ_SECONDS:-60}"
+
+# One closing line for the whole run (each ctest above already failed the
+# script on any failure, so reaching here means none failed).
+total=0
+for f in "$logs"/*.txt; do
+  n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$f" | tail -1)
+  total=$((total + ${n:-0}))
+done
+echo "tests: $total passed, 0 failed"

@@ -1,0 +1,106 @@
+#pragma once
+// The broker core: session registry, subscriptions, retained messages and
+// routing, shared by all workers.
+//
+// Threads: every public function may be called from any worker. Shared
+// structures are guarded by their own lock and follow one rule (STYLE.md
+// section 3): collect under the lock, release it, then act. The
+// subscription trie is read-mostly behind a shared_mutex; the registry and
+// the retained tree have plain mutexes (connect/disconnect and retained
+// publishes are rare next to deliveries). Work on a session happens on its
+// owner worker; routing posts one batch per target worker per message.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mqtt/engine/message.hpp"
+#include "session/broker_config.hpp"
+#include "session/broker_stats.hpp"
+#include "session/retained_tree.hpp"
+#include "session/session.hpp"
+#include "session/subscription_trie.hpp"
+#include "session/worker_pool.hpp"
+
+namespace tern::broker {
+
+class client_handler;
+
+class broker {
+ public:
+  broker(broker_config config, worker_pool& workers);
+  broker(const broker&) = delete;
+  broker& operator=(const broker&) = delete;
+
+  const broker_config& config() const noexcept { return config_; }
+  broker_stats& stats() noexcept { return stats_; }
+  worker_pool& workers() noexcept { return workers_; }
+
+  // --- sessions (session_registry.cpp) ----------------------------------
+  // Finds or creates the session for an accepted CONNECT and attaches
+  // `handler` to it, taking it over from any other connection
+  // [MQTT-3.1.4-3]. Completes with handler->attach() on the handler's
+  // worker, possibly after a hop through the session's old owner.
+  void open_session(const std::shared_ptr<client_handler>& handler, const mqtt::connect& c,
+                    std::uint32_t expiry_interval);
+  // The connection of `s` closed (on s's owner worker). Ends the session
+  // when it does not outlive the connection.
+  void connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now);
+  // Ends sessions owned by the calling worker whose expiry has passed.
+  void expire_sessions(std::chrono::steady_clock::time_point now);
+  std::size_t session_count() const;
+  // A fresh client id for a v5 client that sent none [MQTT-3.1.3-6].
+  std::string assign_client_id();
+
+  // --- subscriptions and routing (router.cpp) ---------------------------
+  // Adds or replaces a subscription; true when it existed before.
+  bool subscribe(const session_ptr& s, const std::string& filter, const subscription_record& r);
+  bool unsubscribe(const session_ptr& s, const std::string& filter);
+  std::size_t subscription_count() const;
+  // Sends retained messages matching `filter` to `s` (on s's owner).
+  void send_retained(const session_ptr& s, const std::string& filter, const subscription_record& r);
+  std::size_t retained_count() const;
+
+  // Routes a message to every matching subscriber and, when it carries
+  // the retain flag, updates the retained store [MQTT-3.3.1-5..-7].
+  void publish(const mqtt::message_ptr& m);
+
+  // Hands `d` to session `s` (on s's owner worker): straight to its
+  // connection when the window allows, otherwise into its queue.
+  void deliver(const session_ptr& s, mqtt::delivery d);
+
+ private:
+  struct target {
+    session_ptr s;
+    mqtt::delivery d;
+  };
+  void end_session(const session_ptr& s);  // on s's owner
+  void unsubscribe_all(session& s);
+  void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
+  void dispatch(std::vector<target>& targets);
+  void deliver_here(const session_ptr& s, mqtt::delivery&& d);
+  void enqueue(session& s, mqtt::delivery&& d);
+
+  broker_config config_;
+  worker_pool& workers_;
+  broker_stats stats_;
+
+  mutable std::mutex registry_mutex_;
+  std::unordered_map<std::string, session_ptr> sessions_by_client_id_;
+  std::uint64_t next_session_id_ = 1;
+  std::uint64_t next_assigned_id_ = 1;
+
+  mutable std::shared_mutex subscriptions_mutex_;
+  subscription_trie trie_;
+  std::unordered_map<subscriber_id, session_ptr> subscribers_;  // sessions with a subscription
+
+  mutable std::mutex retained_mutex_;
+  retained_tree<mqtt::application_message> retained_;
+};
+
+}  // namespace tern::broker

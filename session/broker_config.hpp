@@ -1,0 +1,29 @@
+#pragma once
+// Broker-wide settings the session layer enforces; app/ fills them from the
+// config file (mosquitto.conf names in the comments).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mqtt/engine/server_engine.hpp"
+
+namespace tern::broker {
+
+struct broker_config {
+  mqtt::engine_limits limits;              // max_inflight_messages, max_packet_size
+  std::size_t max_queued_messages = 1000;  // max_queued_messages (per session, 0: no bound)
+  std::size_t max_queued_bytes = 0;        // max_queued_bytes (payload bytes, 0: no bound)
+  std::size_t max_output_bytes =
+      1u << 20;  // encoded bytes waiting for one socket; QoS 0 dropped past it
+  std::uint32_t message_size_limit = 0;    // message_size_limit (payload bytes, 0: none)
+  bool allow_zero_length_clientid = true;  // allow_zero_length_clientid
+  bool retain_available = true;            // retain_available
+  std::uint16_t max_keepalive = 65535;     // max_keepalive (v5: server keep alive)
+  bool queue_qos0_messages = false;        // queue_qos0_messages
+  std::chrono::seconds sys_interval{10};   // sys_interval (0: no $SYS)
+  std::string version = "tern";            // $SYS/broker/version
+};
+
+}  // namespace tern::broker

@@ -1,0 +1,277 @@
+#include "session/client_handler.hpp"
+
+#include <algorithm>
+
+#include "mqtt/codec/topic.hpp"
+#include "session/broker.hpp"
+
+namespace tern::broker {
+namespace {
+
+constexpr std::uint32_t never_expires = 0xFFFFFFFF;
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+
+mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher) {
+  auto m = std::make_shared<mqtt::application_message>();
+  p.id = 0;
+  p.dup = false;
+  p.properties.topic_alias.reset();
+  p.properties.subscription_identifiers.clear();
+  if (auto expiry = p.properties.message_expiry_interval)
+    m->expires_at = std::chrono::system_clock::now() + std::chrono::seconds(*expiry);
+  m->packet = std::move(p);
+  m->publisher = publisher;
+  return m;
+}
+
+}  // namespace
+
+client_handler::client_handler(broker& b, client_transport& transport, clock::time_point now)
+    : broker_(b), transport_(&transport), engine_(b.config().limits, now) {}
+
+const std::string& client_handler::remote_address() const noexcept {
+  static const std::string none;
+  return transport_ != nullptr ? transport_->remote_address() : none;
+}
+
+void client_handler::on_input(std::size_t n, clock::time_point now) {
+  broker_stats::add(broker_.stats().bytes_received, n);
+  engine_.commit_input(n, now);
+  process_events();
+  output_ready();
+}
+
+void client_handler::on_timer(clock::time_point now) {
+  engine_.on_timer(now);
+  process_events();
+  output_ready();
+}
+
+void client_handler::on_peer_closed() {
+  engine_.on_peer_closed();
+  process_events();
+}
+
+void client_handler::process_events() {
+  while (engine_.take_events(events_)) {
+    for (auto& event : events_) {
+      std::visit(overloaded{
+                     [&](mqtt::connect_requested& e) { on_connect(e.packet); },
+                     [&](mqtt::publish_received& e) { on_publish(e.packet); },
+                     [&](mqtt::subscribe_requested& e) { on_subscribe(e.packet); },
+                     [&](mqtt::unsubscribe_requested& e) { on_unsubscribe(e.packet); },
+                     [&](mqtt::delivery_completed&) { pump_queue(); },
+                     [&](mqtt::disconnect_received& e) {
+                       // v5 may change the session expiry on DISCONNECT [MQTT-3.14.2-2].
+                       if (auto expiry = e.packet.properties.session_expiry_interval)
+                         session_expiry_ = *expiry;
+                       if (session_) session_->expiry_interval = session_expiry_;
+                     },
+                     [&](mqtt::close_requested& e) { on_close(e); },
+                 },
+                 event);
+    }
+  }
+}
+
+// --- CONNECT ---------------------------------------------------------------------
+
+void client_handler::on_connect(mqtt::connect& c) {
+  const auto& config = broker_.config();
+  const bool v5 = c.version == mqtt::protocol_version::v5;
+  if (c.properties.authentication_method)  // enhanced authentication is not offered yet
+    return engine_.reject(mqtt::reason_code::bad_authentication_method);
+  if (c.client_id.empty()) {
+    if (!config.allow_zero_length_clientid)
+      return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
+    c.client_id = broker_.assign_client_id();  // [MQTT-3.1.3-6]
+    assigned_client_id_ = v5;
+  }
+  if (v5) {
+    session_expiry_ = c.properties.session_expiry_interval.value_or(0);
+  } else {
+    session_expiry_ = c.clean_start ? 0 : never_expires;
+  }
+  client_id_ = c.client_id;
+  will_ = std::move(c.will);
+  authorizing_ = true;
+  broker_.open_session(shared_from_this(), c, session_expiry_);
+}
+
+void client_handler::attach(const session_ptr& s, bool session_present) {
+  authorizing_ = false;
+  if (engine_.is_closed() || transport_ == nullptr) {
+    // The connection went away while the session was being handed over.
+    if (s->attached.get() == this) s->attached.reset();
+    broker_.connection_closed(s, clock::now());
+    return;
+  }
+  session_ = s;
+  mqtt::connack_properties props;
+  if (assigned_client_id_) props.assigned_client_identifier = client_id_;
+  if (!broker_.config().retain_available) props.retain_available = 0;
+  engine_.accept(s->state, session_present, std::move(props));
+  auto& stats = broker_.stats();
+  const auto connected = stats.clients_connected.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (connected > broker_stats::get(stats.clients_maximum))
+    stats.clients_maximum.store(connected, std::memory_order_relaxed);
+  pump_queue();
+  process_events();  // packets pipelined behind CONNECT
+  output_ready();
+}
+
+void client_handler::kick(mqtt::reason_code reason) {
+  engine_.disconnect(reason);
+  process_events();
+  output_ready();
+}
+
+// --- PUBLISH ---------------------------------------------------------------------
+
+void client_handler::on_publish(mqtt::publish& p) {
+  const auto& config = broker_.config();
+  const mqtt::packet_id id = p.id;
+  const mqtt::qos q = p.qos;
+  broker_stats::add(broker_.stats().messages_received);
+  broker_stats::add(broker_.stats().publish_received);
+  if (p.retain && !config.retain_available)
+    return engine_.disconnect(mqtt::reason_code::retain_not_supported);  // [MQTT-3.3.1-?]
+  if (config.message_size_limit != 0 && p.payload.size() > config.message_size_limit) {
+    // Too large to accept: dropped, and a v5 publisher is told so.
+    if (q != mqtt::qos::at_most_once)
+      engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
+    return;
+  }
+  broker_.publish(make_message(std::move(p), session_ ? session_->id : 0));
+  if (q != mqtt::qos::at_most_once) engine_.acknowledge_publish(id, q);
+}
+
+// --- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------
+
+void client_handler::on_subscribe(mqtt::subscribe& s) {
+  mqtt::suback ack{s.id, {}, {}};
+  ack.reasons.reserve(s.entries.size());
+  struct granted {
+    const std::string* filter;
+    subscription_record record;
+    bool existed;
+  };
+  std::vector<granted> retained_wanted;
+  const std::uint32_t identifier = s.properties.subscription_identifier.value_or(0);
+  for (const auto& entry : s.entries) {
+    if (!mqtt::is_valid_topic_filter(entry.filter)) {
+      ack.reasons.push_back(mqtt::reason_code::topic_filter_invalid);
+      continue;
+    }
+    const bool shared = mqtt::parse_shared_filter(entry.filter).has_value();
+    if (shared && entry.options.no_local)
+      return engine_.disconnect(mqtt::reason_code::protocol_error);  // [MQTT-3.8.3-4]
+    subscription_record record{entry.options, identifier};
+    record.options.max_qos = std::min(entry.options.max_qos, mqtt::qos::exactly_once);
+    const bool existed = broker_.subscribe(session_, entry.filter, record);
+    ack.reasons.push_back(static_cast<mqtt::reason_code>(record.options.max_qos));
+    // Retained messages go to new subscribers, never on shared ones
+    // [MQTT-3.3.1-9..-11], [MQTT-4.8.2-?].
+    const auto handling = entry.options.retain_handling;
+    if (!shared && (handling == 0 || (handling == 1 && !existed)))
+      retained_wanted.push_back({&entry.filter, record, existed});
+  }
+  engine_.send_suback(std::move(ack));
+  for (const auto& g : retained_wanted)
+    broker_.send_retained(session_, *g.filter, g.record);
+}
+
+void client_handler::on_unsubscribe(mqtt::unsubscribe& u) {
+  mqtt::unsuback ack{u.id, {}, {}};
+  ack.reasons.reserve(u.filters.size());
+  for (const auto& filter : u.filters) {
+    const bool existed = broker_.unsubscribe(session_, filter);
+    ack.reasons.push_back(existed ? mqtt::reason_code::success
+                                  : mqtt::reason_code::no_subscription_existed);
+  }
+  engine_.send_unsuback(std::move(ack));
+}
+
+// --- deliveries --------------------------------------------------------------------
+
+bool client_handler::try_deliver(mqtt::delivery& d) {
+  if (engine_.is_closed()) return false;
+  auto& stats = broker_.stats();
+  if (d.qos == mqtt::qos::at_most_once) {
+    const std::size_t backlog =
+        engine_.output_size() + (transport_ ? transport_->pending_output_bytes() : 0);
+    if (backlog > broker_.config().max_output_bytes) {
+      broker_stats::add(stats.dropped_qos0_backlog);  // slow consumer: QoS 0 may be lost
+      return true;
+    }
+  } else if (!engine_.can_send_qos()) {
+    return false;
+  }
+  if (engine_.send_publish(std::move(d))) {
+    broker_stats::add(stats.messages_sent);
+    broker_stats::add(stats.publish_sent);
+  } else {
+    broker_stats::add(stats.dropped_too_large);
+  }
+  output_ready();
+  return true;
+}
+
+void client_handler::pump_queue() {
+  if (!session_) return;
+  auto& queue = session_->queue;
+  while (!queue.empty()) {
+    if (queue.front().qos != mqtt::qos::at_most_once && !engine_.can_send_qos()) break;
+    if (!try_deliver(queue.front())) break;
+    queue.pop_front();
+  }
+}
+
+// --- close ---------------------------------------------------------------------------
+
+void client_handler::on_close(const mqtt::close_requested& c) {
+  if (close_handled_) return;
+  close_handled_ = true;
+  authorizing_ = false;
+  const bool was_attached = session_ && session_->attached.get() == this;
+  if (session_) {
+    engine_.detach_session();
+    broker_.stats().clients_connected.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (c.publish_will && session_) publish_will();  // [MQTT-3.1.2-8]
+  will_.reset();
+  if (was_attached) {
+    session_->attached.reset();
+    broker_.connection_closed(session_, clock::now());
+  }
+  session_.reset();
+  if (transport_ != nullptr) transport_->close_after_output();
+}
+
+void client_handler::publish_will() {
+  if (!will_) return;
+  mqtt::publish p;
+  p.topic = std::move(will_->topic);
+  p.payload = std::move(will_->payload);
+  p.qos = will_->qos;
+  p.retain = will_->retain;
+  auto& wp = will_->properties;
+  p.properties.payload_format_indicator = wp.payload_format_indicator;
+  p.properties.message_expiry_interval = wp.message_expiry_interval;
+  p.properties.content_type = std::move(wp.content_type);
+  p.properties.response_topic = std::move(wp.response_topic);
+  p.properties.correlation_data = std::move(wp.correlation_data);
+  p.properties.user = std::move(wp.user);
+  will_.reset();
+  broker_.publish(make_message(std::move(p), 0));
+}
+
+void client_handler::output_ready() {
+  if (transport_ != nullptr && engine_.output_size() > 0) transport_->output_ready();
+}
+
+}  // namespace tern::broker

@@ -1,0 +1,87 @@
+#pragma once
+// One client connection as the broker sees it: the protocol engine plus the
+// decisions the engine leaves to the broker (who may connect, where a
+// publication goes, what a subscription grants).
+//
+// net/ owns the socket and moves bytes between it and this handler; the
+// handler turns engine events into broker calls and broker deliveries into
+// engine calls. It never blocks and has no I/O of its own.
+//
+// Thread: one worker (its connection's). Closures posted to that worker hold
+// a shared_ptr to the handler; once the transport is gone they find
+// transport_ null and do nothing.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mqtt/engine/server_engine.hpp"
+#include "session/client_transport.hpp"
+#include "session/session.hpp"
+
+namespace tern::broker {
+
+class broker;
+
+class client_handler : public std::enable_shared_from_this<client_handler> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  client_handler(broker& b, client_transport& transport, clock::time_point now);
+
+  // --- from the network (net/) ------------------------------------------
+  std::span<std::uint8_t> input_buffer(std::size_t min_size) {
+    return engine_.input_buffer(min_size);
+  }
+  void on_input(std::size_t n, clock::time_point now);
+  void on_timer(clock::time_point now);
+  void on_peer_closed();
+  // The transport is being destroyed: forget it.
+  void transport_gone() noexcept { transport_ = nullptr; }
+  void take_output(std::vector<std::uint8_t>& out) { engine_.take_output(out); }
+  std::size_t output_size() const noexcept { return engine_.output_size(); }
+  std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
+  // Whether reading more input makes sense (false while CONNECT is being
+  // decided and after close).
+  bool wants_input() const noexcept { return !engine_.is_closed() && !authorizing_; }
+
+  // --- from the broker, on this worker ------------------------------------
+  // Completes CONNECT with session `s` (already owned by this worker).
+  void attach(const session_ptr& s, bool session_present);
+  // Closes because another connection took the session or the broker is
+  // shutting down; the session stays with the caller.
+  void kick(mqtt::reason_code reason);
+  // A delivery for the attached session; false when there is no room and
+  // the caller must queue it.
+  bool try_deliver(mqtt::delivery& d);
+  // Moves queued deliveries into the inflight window while there is room.
+  void pump_queue();
+  bool closed() const noexcept { return engine_.is_closed(); }
+  const std::string& remote_address() const noexcept;
+
+ private:
+  void process_events();
+  void on_connect(mqtt::connect& c);
+  void on_publish(mqtt::publish& p);
+  void on_subscribe(mqtt::subscribe& s);
+  void on_unsubscribe(mqtt::unsubscribe& u);
+  void on_close(const mqtt::close_requested& c);
+  void publish_will();
+  void output_ready();
+
+  broker& broker_;
+  client_transport* transport_;
+  mqtt::server_engine engine_;
+  session_ptr session_;
+  std::optional<mqtt::will_message> will_;
+  std::string client_id_;
+  std::uint32_t session_expiry_ = 0;
+  bool authorizing_ = false;
+  bool assigned_client_id_ = false;  // v5: echo it in CONNACK [MQTT-3.2.2-16]
+  bool close_handled_ = false;
+  std::vector<mqtt::engine_event> events_;
+};
+
+}  // namespace tern::broker

@@ -1,0 +1,29 @@
+#pragma once
+// What the session layer needs from one client's network connection.
+// Implemented in net/ (TCP, TLS, WebSocket); called on the connection's
+// worker thread only.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace tern::broker {
+
+class client_handler;
+
+class client_transport : public std::enable_shared_from_this<client_transport> {
+ public:
+  virtual ~client_transport() = default;
+  // The handler gained output: write it soon (batched with whatever else
+  // this worker produces before it next waits for I/O).
+  virtual void output_ready() = 0;
+  // Close the connection once pending output is written.
+  virtual void close_after_output() = 0;
+  // Bytes encoded but not yet written to the socket (backpressure).
+  virtual std::size_t pending_output_bytes() const noexcept = 0;
+  virtual client_handler& handler() noexcept = 0;
+  virtual unsigned worker() const noexcept = 0;
+  virtual const std::string& remote_address() const noexcept = 0;
+};
+
+}  // namespace tern::broker

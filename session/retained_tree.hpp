@@ -1,0 +1,275 @@
+#pragma once
+// Retained messages (spec 3.3.1.3), one per topic name, in a tree with one
+// node per topic level, so that a new subscription finds the messages its
+// filter matches without scanning every retained topic.
+//
+// A node is a value pointer and a pointer to its children (null for a
+// leaf), and lives inside its parent's level_map: a retained topic costs
+// about one map node plus its bucket. Topics are not stored whole: match()
+// rebuilds each matching topic in one buffer while it walks.
+//
+// Matching follows the subscription trie's rules (subscription_trie.hpp):
+// '+' is exactly one level, empty ones included [MQTT-4.7.1-3]; '#' is any
+// number of levels, zero included ("a/#" matches "a") [MQTT-4.7.1-2];
+// topics starting with '$' live under their own root and are never matched
+// by a filter starting with a wildcard [MQTT-4.7.2-1]. Emptied nodes are
+// pruned on erase. All walks are iterative: depth costs no stack.
+//
+// Threads: not thread-safe; the caller holds the lock (exclusive for set,
+// erase and clear; const members may share a reader lock). Values are
+// shared_ptr<const Value>: a visitor may keep a copy after the lock is
+// released, and the message is never copied per subscriber.
+//
+// Preconditions: topics are valid topic names and filters valid filters
+// without "$share/" (retained messages go to new non-shared subscriptions
+// only, v5 3.3.1.3); the codec checks both.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "session/level_map.hpp"
+#include "session/level_splitter.hpp"
+
+namespace tern::broker {
+
+template <class Value>
+class retained_tree {
+ public:
+  using value_ptr = std::shared_ptr<const Value>;
+
+  retained_tree() = default;
+  ~retained_tree() { clear(); }
+  retained_tree(const retained_tree&) = delete;
+  retained_tree& operator=(const retained_tree&) = delete;
+  retained_tree(retained_tree&& other) noexcept
+      : root_(std::move(other.root_)),
+        dollar_root_(std::move(other.dollar_root_)),
+        size_(std::exchange(other.size_, 0)),
+        nodes_(std::exchange(other.nodes_, 0)) {}
+  retained_tree& operator=(retained_tree&& other) {
+    if (this != &other) {
+      clear();  // iteratively, before the members are overwritten
+      root_ = std::move(other.root_);
+      dollar_root_ = std::move(other.dollar_root_);
+      size_ = std::exchange(other.size_, 0);
+      nodes_ = std::exchange(other.nodes_, 0);
+    }
+    return *this;
+  }
+
+  // Stores `value` as the retained message of `topic`, replacing any; true
+  // when it replaced one. A null `value` erases instead.
+  bool set(std::string_view topic, value_ptr value) {
+    if (!value) {
+      erase(topic);
+      return false;
+    }
+    node* n = &root_for(topic);
+    level_splitter levels(topic);
+    while (!levels.done()) {
+      const std::string_view level = levels.next();
+      if (!n->children) n->children = std::make_unique<child_map>();
+      auto it = n->children->find(level);
+      if (it == n->children->end()) {
+        it = n->children->try_emplace(std::string(level)).first;
+        ++nodes_;
+      }
+      n = &it->second;
+    }
+    const bool replaced = n->value != nullptr;
+    n->value = std::move(value);
+    if (!replaced) ++size_;
+    return replaced;
+  }
+
+  // True when `topic` had a retained message.
+  bool erase(std::string_view topic) {
+    node* const root = &root_for(topic);
+    node* n = root;
+    // The deepest child slot whose subtree holds only the path to `topic`:
+    // erasing it prunes every node the path no longer needs, in one pass.
+    node* cut_parent = nullptr;
+    typename child_map::iterator cut_it{};
+    std::size_t depth = 0;
+    std::size_t cut_depth = 0;
+    level_splitter levels(topic);
+    while (!levels.done()) {
+      if (!n->children) return false;
+      const auto it = n->children->find(levels.next());
+      if (it == n->children->end()) return false;
+      if (n == root || n->value || n->children->size() > 1) {
+        cut_parent = n;
+        cut_it = it;
+        cut_depth = depth;
+      }
+      n = &it->second;
+      ++depth;
+    }
+    if (!n->value) return false;
+    n->value.reset();
+    --size_;
+    if (!n->children) {
+      cut_parent->children->erase(cut_it);
+      if (cut_parent->children->empty()) cut_parent->children.reset();
+      nodes_ -= depth - cut_depth;
+    }
+    return true;
+  }
+
+  // The retained message of exactly `topic`, or null.
+  value_ptr find(std::string_view topic) const {
+    const node* n = &root_for(topic);
+    level_splitter levels(topic);
+    while (!levels.done()) {
+      if (!n->children) return nullptr;
+      const auto it = n->children->find(levels.next());
+      if (it == n->children->end()) return nullptr;
+      n = &it->second;
+    }
+    return n->value;
+  }
+
+  // Calls visit(std::string_view topic, const value_ptr& value) for every
+  // retained topic matching `filter`. `topic` is valid during the call only.
+  template <class Visitor>
+  void match(std::string_view filter, Visitor&& visit) const {
+    std::string topic;
+    walk(root_for(filter), level_splitter(filter), false, topic, visit);
+  }
+
+  // Calls visit(topic, value) for every retained topic, '$' ones included
+  // (e.g. to persist them all).
+  template <class Visitor>
+  void for_each(Visitor&& visit) const {
+    std::string topic;
+    walk(root_, level_splitter(""), true, topic, visit);
+    walk(dollar_root_, level_splitter(""), true, topic, visit);
+  }
+
+  std::size_t size() const noexcept { return size_; }  // retained topics
+  bool empty() const noexcept { return size_ == 0; }
+  // Nodes below the roots; shows pruning in tests and size in metrics.
+  std::size_t node_count() const noexcept { return nodes_; }
+
+  void clear() {
+    destroy(root_);
+    destroy(dollar_root_);
+    size_ = 0;
+    nodes_ = 0;
+  }
+
+ private:
+  struct node;
+  using child_map = level_map<node>;
+  struct node {
+    value_ptr value;                      // null for a level with no message
+    std::unique_ptr<child_map> children;  // null for leaves
+  };
+
+  // [MQTT-4.7.2-1]: filters and topics starting with '$' use their own root,
+  // so a leading wildcard, which always goes to root_, never reaches them.
+  node& root_for(std::string_view text) noexcept {
+    return !text.empty() && text.front() == '$' ? dollar_root_ : root_;
+  }
+  const node& root_for(std::string_view text) const noexcept {
+    return !text.empty() && text.front() == '$' ? dollar_root_ : root_;
+  }
+
+  // A node whose children are still being visited.
+  struct frame {
+    typename child_map::const_iterator next, end;
+    std::size_t topic_size;  // length of the node's topic in the buffer
+    bool is_root;            // children of a root get no leading '/'
+    bool whole_subtree;      // below a '#': every descendant matches
+    level_splitter levels;   // the filter levels left for the children
+  };
+
+  // Visits what `levels` matches below `start`, or its whole subtree.
+  template <class Visitor>
+  static void walk(const node& start, level_splitter levels, bool whole_subtree, std::string& topic,
+                   Visitor& visit) {
+    std::vector<frame> stack;
+    topic.clear();
+    // Matches `n` against the remaining filter: emits its value if the
+    // filter ends here, follows a literal level straight down, and leaves a
+    // frame when several children must be visited ('+', '#').
+    const auto enter = [&](const node* n, bool is_root, level_splitter rest, bool subtree) {
+      for (;;) {
+        if (subtree) {
+          if (n->value) visit(std::string_view(topic), n->value);
+          push(stack, *n, topic.size(), is_root, true, rest);
+          return;
+        }
+        if (rest.done()) {
+          if (n->value) visit(std::string_view(topic), n->value);
+          return;
+        }
+        const std::string_view level = rest.next();
+        if (level == "#") {
+          subtree = true;  // "a/#" matches "a" too [MQTT-4.7.1-2]
+          continue;
+        }
+        if (level == "+") {  // any one level, empty included [MQTT-4.7.1-3]
+          push(stack, *n, topic.size(), is_root, false, rest);
+          return;
+        }
+        if (!n->children) return;
+        const auto it = n->children->find(level);
+        if (it == n->children->end()) return;
+        append_level(topic, is_root, it->first);
+        n = &it->second;
+        is_root = false;
+      }
+    };
+    enter(&start, true, levels, whole_subtree);
+    while (!stack.empty()) {
+      frame& f = stack.back();
+      if (f.next == f.end) {
+        stack.pop_back();
+        continue;
+      }
+      const auto& [level, child] = *f.next++;
+      topic.resize(f.topic_size);
+      append_level(topic, f.is_root, level);
+      enter(&child, false, f.levels, f.whole_subtree);  // may reallocate stack: f is dead
+    }
+  }
+
+  static void push(std::vector<frame>& stack, const node& n, std::size_t topic_size, bool is_root,
+                   bool subtree, level_splitter rest) {
+    if (!n.children) return;
+    stack.push_back(
+        frame{n.children->cbegin(), n.children->cend(), topic_size, is_root, subtree, rest});
+  }
+
+  static void append_level(std::string& topic, bool parent_is_root, std::string_view level) {
+    if (!parent_is_root) topic += '/';
+    topic += level;
+  }
+
+  // Frees a subtree without recursing: each node's children are detached
+  // before the map holding the node is destroyed.
+  static void destroy(node& root) {
+    std::vector<std::unique_ptr<child_map>> maps;
+    root.value.reset();
+    if (root.children) maps.push_back(std::move(root.children));
+    while (!maps.empty()) {
+      std::unique_ptr<child_map> m = std::move(maps.back());
+      maps.pop_back();
+      for (auto& [level, child] : *m) {
+        if (child.children) maps.push_back(std::move(child.children));
+      }
+    }
+  }
+
+  node root_;         // topics not starting with '$'
+  node dollar_root_;  // topics starting with '$'
+  std::size_t size_ = 0;
+  std::size_t nodes_ = 0;
+};
+
+}  // namespace tern::broker

@@ -1,0 +1,193 @@
+// Subscriptions, retained messages and the delivery path.
+#include <algorithm>
+
+#include "mqtt/codec/topic.hpp"
+#include "session/broker.hpp"
+#include "session/client_handler.hpp"
+
+namespace tern::broker {
+
+// --- subscriptions -----------------------------------------------------------------
+
+bool broker::subscribe(const session_ptr& s, const std::string& filter,
+                       const subscription_record& r) {
+  bool existed;
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    existed = trie_.subscribe(filter, subscription_entry{s->id, r.options, r.identifier});
+    subscribers_.try_emplace(s->id, s);
+  }
+  s->subscriptions[filter] = r;
+  return existed;
+}
+
+bool broker::unsubscribe(const session_ptr& s, const std::string& filter) {
+  auto it = s->subscriptions.find(filter);
+  if (it == s->subscriptions.end()) return false;
+  s->subscriptions.erase(it);
+  std::unique_lock lock(subscriptions_mutex_);
+  trie_.unsubscribe(filter, s->id);
+  if (s->subscriptions.empty()) subscribers_.erase(s->id);
+  return true;
+}
+
+void broker::unsubscribe_all(session& s) {
+  if (s.subscriptions.empty()) return;
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    for (const auto& [filter, record] : s.subscriptions)
+      trie_.unsubscribe(filter, s.id);
+    subscribers_.erase(s.id);
+  }
+  s.subscriptions.clear();
+}
+
+std::size_t broker::subscription_count() const {
+  std::shared_lock lock(subscriptions_mutex_);
+  return trie_.size();
+}
+
+// --- retained ------------------------------------------------------------------------
+
+std::size_t broker::retained_count() const {
+  std::lock_guard lock(retained_mutex_);
+  return retained_.size();
+}
+
+void broker::send_retained(const session_ptr& s, const std::string& filter,
+                           const subscription_record& r) {
+  std::vector<mqtt::message_ptr> found;
+  {
+    std::lock_guard lock(retained_mutex_);
+    retained_.match(filter,
+                    [&](std::string_view, const mqtt::message_ptr& m) { found.push_back(m); });
+  }
+  const auto now = std::chrono::system_clock::now();
+  for (auto& m : found) {
+    if (m->expires_at && *m->expires_at <= now) continue;  // expired while retained
+    mqtt::delivery d{m, std::min(m->packet.qos, r.options.max_qos), true, {}};  // [MQTT-3.3.1-8]
+    if (r.identifier != 0) d.subscription_ids.push_back(r.identifier);
+    deliver_here(s, std::move(d));
+  }
+}
+
+// --- routing ---------------------------------------------------------------------------
+
+void broker::publish(const mqtt::message_ptr& m) {
+  const auto& p = m->packet;
+  if (p.retain) {
+    // An empty payload removes the retained message and is not itself
+    // retained [MQTT-3.3.1-6/-7]; otherwise it replaces it [MQTT-3.3.1-5].
+    std::lock_guard lock(retained_mutex_);
+    if (p.payload.empty()) {
+      retained_.erase(p.topic);
+    } else {
+      retained_.set(p.topic, m);
+    }
+  }
+  thread_local std::vector<target> targets;
+  targets.clear();
+  collect_targets(m, targets);
+  dispatch(targets);
+  targets.clear();
+}
+
+void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& out) {
+  thread_local match_result matches;
+  const auto add = [&](const session_ptr& s, const subscription_entry& e) {
+    mqtt::delivery d{m,
+                     std::min(m->packet.qos, e.options.max_qos),
+                     e.options.retain_as_published && m->packet.retain,
+                     {}};  // [MQTT-3.3.1-9]
+    if (e.identifier != 0) d.subscription_ids.push_back(e.identifier);
+    out.push_back({s, std::move(d)});
+  };
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    trie_.match(m->packet.topic, matches);
+    for (const subscription_entry* e : matches.direct) {
+      if (e->options.no_local && e->subscriber == m->publisher) continue;  // [MQTT-3.8.3-3]
+      auto it = subscribers_.find(e->subscriber);
+      if (it != subscribers_.end()) add(it->second, *e);
+    }
+    for (shared_group* g : matches.shared) {
+      const subscription_entry& e = g->pick_round_robin();  // one member per group [MQTT-4.8.2-?]
+      auto it = subscribers_.find(e.subscriber);
+      if (it != subscribers_.end()) add(it->second, e);
+    }
+  }
+  matches.clear();
+  if (out.size() < 2) return;
+  // Overlapping subscriptions of one session: one copy at the highest QoS
+  // with every subscription identifier [MQTT-3.3.4-2], [MQTT-3.3.4-3].
+  std::sort(out.begin(), out.end(), [](const target& a, const target& b) { return a.s < b.s; });
+  auto kept = out.begin();
+  for (auto it = std::next(out.begin()); it != out.end(); ++it) {
+    if (it->s == kept->s) {
+      kept->d.qos = std::max(kept->d.qos, it->d.qos);
+      kept->d.retain = kept->d.retain || it->d.retain;
+      kept->d.subscription_ids.insert(kept->d.subscription_ids.end(),
+                                      it->d.subscription_ids.begin(), it->d.subscription_ids.end());
+    } else if (++kept != it) {
+      *kept = std::move(*it);
+    }
+  }
+  out.erase(std::next(kept), out.end());
+}
+
+void broker::dispatch(std::vector<target>& targets) {
+  const unsigned here = workers_.current();
+  const unsigned count = workers_.size();
+  // One post per other worker, carrying all of its deliveries.
+  thread_local std::vector<std::vector<target>> remote;
+  if (remote.size() < count) remote.resize(count);
+  for (auto& t : targets) {
+    const unsigned owner = t.s->owner.load(std::memory_order_acquire);
+    if (owner == here) {
+      deliver_here(t.s, std::move(t.d));
+    } else {
+      remote[owner].push_back(std::move(t));
+    }
+  }
+  for (unsigned w = 0; w < count; ++w) {
+    if (remote[w].empty()) continue;
+    workers_.post(w, [this, batch = std::move(remote[w])]() mutable {
+      for (auto& t : batch)
+        deliver(t.s, std::move(t.d));
+    });
+    remote[w].clear();
+  }
+}
+
+void broker::deliver(const session_ptr& s, mqtt::delivery d) {
+  const unsigned owner = s->owner.load(std::memory_order_acquire);
+  if (owner != workers_.current()) {  // the session moved: follow it
+    workers_.post(owner, [this, s, d = std::move(d)]() mutable { deliver(s, std::move(d)); });
+    return;
+  }
+  deliver_here(s, std::move(d));
+}
+
+void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
+  if (s->ended) return;
+  if (s->attached) {
+    if (s->queue.empty() && s->attached->try_deliver(d)) return;
+    enqueue(*s, std::move(d));
+    return;
+  }
+  // Offline: only a persistent session keeps messages, and QoS 0 only when
+  // configured to (mosquitto's queue_qos0_messages).
+  if (s->expiry_interval == 0) return;
+  if (d.qos == mqtt::qos::at_most_once && !config_.queue_qos0_messages) return;
+  enqueue(*s, std::move(d));
+}
+
+void broker::enqueue(session& s, mqtt::delivery&& d) {
+  if (config_.max_queued_messages != 0 && s.queue.size() >= config_.max_queued_messages) {
+    broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
+    return;
+  }
+  s.queue.push_back(std::move(d));
+}
+
+}  // namespace tern::broker

@@ -1,0 +1,53 @@
+#pragma once
+// A broker-side MQTT session (spec 4.1): it outlives network connections
+// when it is persistent (3.1.1 clean session 0, v5 session expiry > 0).
+//
+// Thread: a session belongs to one worker at a time (`owner`); only that
+// worker reads or writes the fields below `owner`. Ownership moves when a
+// client reconnects on another worker: the old owner hands it over by
+// setting `owner` and posting to the new one, so the hand-over is ordered.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mqtt/codec/packets.hpp"
+#include "mqtt/engine/session_state.hpp"
+
+namespace tern::broker {
+
+class client_handler;
+
+struct subscription_record {
+  mqtt::subscription_options options;
+  std::uint32_t identifier = 0;  // v5 subscription identifier, 0 = none
+};
+
+struct session {
+  session(std::uint64_t id_, std::string client_id_, unsigned owner_)
+      : id(id_), client_id(std::move(client_id_)), owner(owner_) {}
+
+  const std::uint64_t id;  // key in the subscription trie; never reused
+  const std::string client_id;
+  std::atomic<unsigned> owner;
+
+  mqtt::session_state state;         // inflight windows, QoS 2 ids
+  std::deque<mqtt::delivery> queue;  // waiting for window space or a connection
+  std::map<std::string, subscription_record, std::less<>> subscriptions;
+  std::shared_ptr<client_handler> attached;  // the live connection, if any
+  mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
+  // Seconds the session lives after its connection closes; 0xFFFFFFFF never
+  // expires. 3.1.1 clean session 0 means "never", clean session 1 means 0.
+  std::uint32_t expiry_interval = 0;
+  std::chrono::steady_clock::time_point disconnected_at{};
+  bool ended = false;  // replaced or expired: deliveries to it are dropped
+};
+
+using session_ptr = std::shared_ptr<session>;
+
+}  // namespace tern::broker

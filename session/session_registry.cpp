@@ -1,0 +1,139 @@
+// Session lifecycle: open (new, resumed or taken over), close, expiry.
+#include <vector>
+
+#include "session/broker.hpp"
+#include "session/client_handler.hpp"
+
+namespace tern::broker {
+namespace {
+constexpr std::uint32_t never_expires = 0xFFFFFFFF;
+}
+
+broker::broker(broker_config config, worker_pool& workers)
+    : config_(std::move(config)), workers_(workers) {}
+
+std::string broker::assign_client_id() {
+  std::lock_guard lock(registry_mutex_);
+  return "tern-" + std::to_string(next_assigned_id_++);
+}
+
+std::size_t broker::session_count() const {
+  std::lock_guard lock(registry_mutex_);
+  return sessions_by_client_id_.size();
+}
+
+void broker::open_session(const std::shared_ptr<client_handler>& handler, const mqtt::connect& c,
+                          std::uint32_t expiry_interval) {
+  const unsigned here = workers_.current();
+  session_ptr existing;
+  session_ptr fresh;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto it = sessions_by_client_id_.find(c.client_id);
+    if (it != sessions_by_client_id_.end()) existing = it->second;
+    if (!existing || c.clean_start) {
+      fresh = std::make_shared<session>(next_session_id_++, c.client_id, here);
+      sessions_by_client_id_[c.client_id] = fresh;
+    }
+  }
+
+  if (fresh) {
+    // Clean start: the old session, if any, ends [MQTT-3.1.2-4]; its
+    // connection is closed [MQTT-3.1.4-3] on the worker that owns it.
+    if (existing) {
+      const auto take_down = [this, existing] {
+        if (auto old = std::move(existing->attached))
+          old->kick(mqtt::reason_code::session_taken_over);
+        end_session(existing);
+      };
+      const unsigned owner = existing->owner.load(std::memory_order_acquire);
+      if (owner == here) {
+        take_down();
+      } else {
+        workers_.post(owner, take_down);
+      }
+    }
+    fresh->version = c.version;
+    fresh->expiry_interval = expiry_interval;
+    fresh->attached = handler;
+    handler->attach(fresh, false);
+    return;
+  }
+
+  // Resume: the session moves to this worker. Its current owner closes the
+  // old connection, detaches it and hands the session over by post, so the
+  // session is only ever touched by one thread.
+  struct hand_over {
+    broker* self;
+    session_ptr s;
+    std::shared_ptr<client_handler> handler;
+    unsigned target;
+    mqtt::connect connect;
+    std::uint32_t expiry;
+
+    void operator()() const {
+      const unsigned owner = s->owner.load(std::memory_order_acquire);
+      if (owner != self->workers_.current()) {  // moved meanwhile: follow it
+        self->workers_.post(owner, *this);
+        return;
+      }
+      if (s->ended) {  // expired or replaced in between: start afresh
+        auto again = *this;
+        self->workers_.post(target, [again] {
+          again.self->open_session(again.handler, again.connect, again.expiry);
+        });
+        return;
+      }
+      if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
+      s->owner.store(target, std::memory_order_release);
+      auto attach = [s = s, handler = handler, expiry = expiry, version = connect.version] {
+        s->version = version;
+        s->attached = handler;
+        s->expiry_interval = expiry;
+        handler->attach(s, true);
+      };
+      if (target == owner) {
+        attach();
+      } else {
+        self->workers_.post(target, std::move(attach));
+      }
+    }
+  };
+  hand_over{this, existing, handler, here, c, expiry_interval}();
+}
+
+void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
+  s->disconnected_at = now;
+  if (s->expiry_interval == 0) end_session(s);  // [MQTT-3.1.2-6], clean session 1
+}
+
+void broker::end_session(const session_ptr& s) {
+  if (s->ended) return;
+  s->ended = true;
+  unsubscribe_all(*s);
+  s->queue.clear();
+  s->state = {};
+  std::lock_guard lock(registry_mutex_);
+  auto it = sessions_by_client_id_.find(s->client_id);
+  if (it != sessions_by_client_id_.end() && it->second == s) sessions_by_client_id_.erase(it);
+}
+
+void broker::expire_sessions(std::chrono::steady_clock::time_point now) {
+  const unsigned here = workers_.current();
+  std::vector<session_ptr> expired;
+  {
+    std::lock_guard lock(registry_mutex_);
+    for (const auto& [id, s] : sessions_by_client_id_) {
+      if (s->owner.load(std::memory_order_acquire) != here || s->attached) continue;
+      if (s->expiry_interval == never_expires) continue;
+      if (now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval))
+        expired.push_back(s);
+    }
+  }
+  for (const auto& s : expired) {
+    end_session(s);
+    broker_stats::add(stats_.clients_expired);
+  }
+}
+
+}  // namespace tern::broker

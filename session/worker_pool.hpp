@@ -1,0 +1,23 @@
+#pragma once
+// How the session layer reaches other threads without knowing Asio.
+//
+// The broker runs N workers, each one thread with its own event loop; a
+// connection and its session live on one worker at a time. Work for another
+// worker's session is handed over with post(); net/ implements this with
+// asio::post on that worker's io_context.
+
+#include <functional>
+
+namespace tern::broker {
+
+class worker_pool {
+ public:
+  virtual ~worker_pool() = default;
+  virtual unsigned size() const noexcept = 0;
+  // Runs `fn` on worker `index`'s thread, after what is already queued.
+  virtual void post(unsigned index, std::function<void()> fn) = 0;
+  // The worker the calling thread belongs to (undefined off the workers).
+  virtual unsigned current() const noexcept = 0;
+};
+
+}  // namespace tern::broker

@@ -1,0 +1,132 @@
+"""MQTT v5 basics with paho: connect, properties passed through, subscription
+identifiers, no local, topic aliases."""
+
+import struct
+import unittest
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from broker import BrokerTestCase
+from clients import MQTTv5, MQTTv311, user_properties
+from raw_mqtt import PUBACK, V5, publish_packet
+
+
+def sub_id_props(sid):
+    p = Properties(PacketTypes.SUBSCRIBE)
+    p.SubscriptionIdentifier = sid
+    return p
+
+
+class Connect(BrokerTestCase):
+    def test_connect_and_assigned_client_id(self):
+        c = self.paho("", protocol=MQTTv5)
+        flags, rc, props = c.connack
+        self.assertEqual((rc, c.session_present()), (0, False))
+        # Empty client id: the CONNACK assigns one [MQTT-3.2.2-16] (v5).
+        assigned = getattr(props, "AssignedClientIdentifier", "")
+        self.assertTrue(assigned, f"no Assigned Client Identifier in {props}")
+
+    def test_named_client_gets_no_assigned_id(self):
+        c = self.paho("named-v5", protocol=MQTTv5)
+        self.assertFalse(hasattr(c.connack[2], "AssignedClientIdentifier"))
+
+
+class PublishProperties(BrokerTestCase):
+    def test_user_properties_pass_through_in_order(self):
+        sub = self.paho(protocol=MQTTv5)
+        sub.subscribe("v5/props", qos=1)
+        old = self.paho(protocol=MQTTv311)
+        old.subscribe("v5/props", qos=1)
+        pub = self.paho(protocol=MQTTv5)
+        pairs = [("b", "2"), ("a", "1"), ("a", "1 again"), ("ü", "ünïcode")]
+        pub.publish("v5/props", b"payload", qos=1, properties=user_properties(pairs))
+        m = sub.expect(1)[0]
+        # Unchanged, order kept, duplicates kept [MQTT-3.3.2-17], [MQTT-3.3.2-18].
+        self.assertEqual((m.payload, m.user_properties()), (b"payload", pairs))
+        # A v3.1.1 subscriber gets the message without properties.
+        self.assertEqual([x.payload for x in old.expect(1)], [b"payload"])
+
+    def test_request_response_properties_pass_through(self):
+        sub = self.paho(protocol=MQTTv5)
+        sub.subscribe("v5/req", qos=1)
+        pub = self.paho(protocol=MQTTv5)
+        p = Properties(PacketTypes.PUBLISH)
+        p.PayloadFormatIndicator = 1
+        p.ContentType = "text/plain"
+        p.ResponseTopic = "v5/reply/42"
+        p.CorrelationData = b"\x00\x01corr"
+        p.MessageExpiryInterval = 100
+        pub.publish("v5/req", b"question", qos=1, properties=p)
+        got = sub.expect(1)[0].properties
+        # [MQTT-3.3.2-4] [MQTT-3.3.2-20] [MQTT-3.3.2-15] [MQTT-3.3.2-16]
+        self.assertEqual((got.PayloadFormatIndicator, got.ContentType, got.ResponseTopic,
+                          got.CorrelationData),
+                         (1, "text/plain", "v5/reply/42", b"\x00\x01corr"))
+        # Expiry is forwarded minus the time spent in the broker [MQTT-3.3.2-6].
+        self.assertTrue(95 <= got.MessageExpiryInterval <= 100, got.MessageExpiryInterval)
+
+
+class SubscriptionIdentifiers(BrokerTestCase):
+    def test_identifier_returned_with_matching_messages(self):
+        c = self.paho(protocol=MQTTv5)
+        c.subscribe("sid/one/+", qos=1, properties=sub_id_props(7))
+        c.subscribe("sid/plain", qos=1)
+        pub = self.paho(protocol=MQTTv5)
+        pub.publish("sid/one/x", b"a", qos=1)
+        pub.publish("sid/plain", b"b", qos=1)
+        got = {m.topic: m.subscription_ids() for m in c.expect(2)}
+        # [MQTT-3.3.4-3] the identifier of the matching subscription; none
+        # for a subscription that had none.
+        self.assertEqual(got, {"sid/one/x": [7], "sid/plain": []})
+
+    def test_overlapping_subscriptions(self):
+        c = self.paho(protocol=MQTTv5)
+        c.subscribe("sid/over/+", qos=1, properties=sub_id_props(7))
+        c.subscribe("sid/over/#", qos=1, properties=sub_id_props(300))
+        self.paho(protocol=MQTTv5).publish("sid/over/x", b"m", qos=1)
+        got = c.expect(1) + c.drain()
+        # One message with both identifiers, or one per subscription with
+        # its own [MQTT-3.3.4-4], [MQTT-3.3.4-5]: either way 7 and 300.
+        self.assertIn(len(got), (1, 2))
+        self.assertEqual(sorted(i for m in got for i in m.subscription_ids()), [7, 300])
+
+    def test_identifier_on_retained_delivery(self):
+        pub = self.paho(protocol=MQTTv5)
+        pub.publish("sid/ret", b"kept", qos=1, retain=True)
+        c = self.paho(protocol=MQTTv5)
+        c.subscribe("sid/ret", qos=1, properties=sub_id_props(12345))
+        m = c.expect(1)[0]
+        self.assertEqual((m.payload, m.retain, m.subscription_ids()), (b"kept", True, [12345]))
+
+
+class Options(BrokerTestCase):
+    def test_no_local(self):
+        c = self.paho(protocol=MQTTv5)
+        c.subscribe("nl/x", options=mqtt.SubscribeOptions(qos=1, noLocal=True))
+        c.publish("nl/x", b"mine", qos=1)
+        self.paho(protocol=MQTTv5).publish("nl/x", b"theirs", qos=1)
+        # [MQTT-3.8.3-3] (v5): not sent back to the publishing connection.
+        got = c.expect(1) + c.drain()
+        self.assertEqual([m.payload for m in got], [b"theirs"])
+
+    def test_topic_alias_from_client(self):
+        sub = self.paho(protocol=MQTTv5)
+        sub.subscribe("alias/#", qos=1)
+        r = self.raw_connect("aliaser", version=V5)
+        alias = b"\x23" + struct.pack("!H", 1)  # Topic Alias = 1
+        r.send(publish_packet("alias/long/topic", b"1", qos=1, pid=1, version=V5,
+                              properties=alias))
+        self.assertEqual(r.expect_packet(PUBACK).pid(), 1)
+        # Empty topic name + alias: the broker maps it back [MQTT-3.3.2-12] (v5).
+        r.send(publish_packet("", b"2", qos=1, pid=2, version=V5, properties=alias))
+        self.assertEqual(r.expect_packet(PUBACK).pid(), 2)
+        got = sub.expect(2)
+        self.assertEqual([(m.topic, m.payload) for m in got],
+                         [("alias/long/topic", b"1"), ("alias/long/topic", b"2")])
+        self.assertFalse(r.eof)
+
+
+if __name__ == "__main__":
+    unittest.main()
