@@ -13,6 +13,7 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.max_queued_bytes = cfg.max_queued_bytes;
   b.message_size_limit = cfg.message_size_limit;
   b.allow_zero_length_clientid = cfg.allow_zero_length_clientid;
+  b.allow_anonymous = cfg.allow_anonymous;
   b.retain_available = cfg.retain_available;
   b.max_keepalive = cfg.max_keepalive;
   b.queue_qos0_messages = cfg.queue_qos0_messages;
@@ -27,10 +28,8 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     out.push_back({"127.0.0.1", static_cast<std::uint16_t>(port_override)});
     return out;
   }
-  for (const auto& l : cfg.listeners) {
-    if (l.protocol != "mqtt") continue;  // WebSocket and HTTP listeners come with net/ws
+  for (const auto& l : cfg.listeners)
     out.push_back({l.bind_address, l.port});
-  }
   if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883});
   return out;
 }

@@ -13,6 +13,7 @@
 
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
+#include "app/unsupported.hpp"
 #include "net/server.hpp"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,15 @@ int main(int argc, char** argv) {
   try {
     tern::app::config cfg;
     if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
+    tern::app::refuse_unsupported(cfg);
+    if (cfg.persistence)
+      spdlog::warn(
+          "persistence: the SQLite store is not in this build yet; sessions, queues and "
+          "retained messages are kept in memory and lost on restart");
+    if (!cfg.allow_anonymous)
+      spdlog::warn(
+          "allow_anonymous is false and password files are not supported yet: every "
+          "client will be refused (set allow_anonymous true)");
     for (const auto& note : cfg.notes)
       spdlog::info("{}", note);
     auto endpoints = tern::app::listen_endpoints(cfg, port);

@@ -41,6 +41,7 @@ class tcp_connection final : public broker::client_transport {
   void shut_down();
 
   void output_ready() override;
+  void resume_input() override { do_read(); }
   void close_after_output() override;
   std::size_t pending_output_bytes() const noexcept override { return writing_.size(); }
   broker::client_handler& handler() noexcept override { return *handler_; }

@@ -68,7 +68,19 @@ class broker {
 
   // Routes a message to every matching subscriber and, when it carries
   // the retain flag, updates the retained store [MQTT-3.3.1-5..-7].
-  void publish(const mqtt::message_ptr& m);
+  // Returns true when a target is congested: `publisher` (if given) was
+  // registered to be resumed (client_handler::resume_publishing) once it
+  // drains, and should hold its acknowledgement until then.
+  bool publish(const mqtt::message_ptr& m,
+               const std::shared_ptr<client_handler>& publisher = nullptr);
+
+  // The queue of `s` (on its owner) shrank: wake its waiting publishers once
+  // it is below half the congestion threshold; `force` wakes them anyway
+  // (the session went offline or ended).
+  void queue_drained(session& s, bool force = false);
+  std::size_t congestion_threshold() const noexcept {
+    return config_.max_queued_messages != 0 ? config_.max_queued_messages : 1000;
+  }
 
   // Hands `d` to session `s` (on s's owner worker): straight to its
   // connection when the window allows, otherwise into its queue.
@@ -82,7 +94,8 @@ class broker {
   void end_session(const session_ptr& s);  // on s's owner
   void unsubscribe_all(session& s);
   void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
-  void dispatch(std::vector<target>& targets);
+  bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);
+  bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
   void deliver_here(const session_ptr& s, mqtt::delivery&& d);
   void enqueue(session& s, mqtt::delivery&& d);
 

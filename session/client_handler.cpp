@@ -85,6 +85,9 @@ void client_handler::on_connect(mqtt::connect& c) {
   const bool v5 = c.version == mqtt::protocol_version::v5;
   if (c.properties.authentication_method)  // enhanced authentication is not offered yet
     return engine_.reject(mqtt::reason_code::bad_authentication_method);
+  // Without a password file nobody can authenticate, so refusing anonymous
+  // clients refuses everyone, as mosquitto does.
+  if (!config.allow_anonymous) return engine_.reject(mqtt::reason_code::not_authorized);
   if (c.client_id.empty()) {
     if (!config.allow_zero_length_clientid)
       return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
@@ -146,8 +149,26 @@ void client_handler::on_publish(mqtt::publish& p) {
       engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
     return;
   }
-  broker_.publish(make_message(std::move(p), session_ ? session_->id : 0));
-  if (q != mqtt::qos::at_most_once) engine_.acknowledge_publish(id, q);
+  // Already paused: no need to register as a waiter again.
+  const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
+  if (broker_.publish(make_message(std::move(p), session_ ? session_->id : 0), waiter))
+    publishing_paused_ = true;
+  if (q == mqtt::qos::at_most_once) return;
+  if (publishing_paused_) {
+    held_acks_.push_back({id, q});
+  } else {
+    engine_.acknowledge_publish(id, q);
+  }
+}
+
+void client_handler::resume_publishing() {
+  if (!publishing_paused_) return;
+  publishing_paused_ = false;
+  for (const auto& a : held_acks_)
+    engine_.acknowledge_publish(a.id, a.qos);
+  held_acks_.clear();
+  output_ready();
+  if (transport_ != nullptr) transport_->resume_input();
 }
 
 // --- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------
@@ -229,6 +250,7 @@ void client_handler::pump_queue() {
     if (!try_deliver(queue.front())) break;
     queue.pop_front();
   }
+  broker_.queue_drained(*session_);
 }
 
 // --- close ---------------------------------------------------------------------------

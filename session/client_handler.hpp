@@ -45,7 +45,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
   // Whether reading more input makes sense (false while CONNECT is being
   // decided and after close).
-  bool wants_input() const noexcept { return !engine_.is_closed() && !authorizing_; }
+  bool wants_input() const noexcept {
+    return !engine_.is_closed() && !authorizing_ && held_acks_.size() < max_held_acks;
+  }
 
   // --- from the broker, on this worker ------------------------------------
   // Completes CONNECT with session `s` (already owned by this worker).
@@ -58,6 +60,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool try_deliver(mqtt::delivery& d);
   // Moves queued deliveries into the inflight window while there is room.
   void pump_queue();
+  // A congested subscriber this client published to has drained: send the
+  // acknowledgements held back and read again.
+  void resume_publishing();
   bool closed() const noexcept { return engine_.is_closed(); }
   const std::string& remote_address() const noexcept;
 
@@ -82,6 +87,18 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool assigned_client_id_ = false;  // v5: echo it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;
   std::vector<mqtt::engine_event> events_;
+
+  // Backpressure: while a subscriber we published to is congested, our
+  // PUBACK/PUBREC wait here, so a client that keeps to its inflight window
+  // (or our Receive Maximum) stops sending. A client that ignores flow
+  // control is not read any more once this many are held.
+  static constexpr std::size_t max_held_acks = 1024;
+  struct held_ack {
+    mqtt::packet_id id;
+    mqtt::qos qos;
+  };
+  std::vector<held_ack> held_acks_;
+  bool publishing_paused_ = false;
 };
 
 }  // namespace tern::broker

@@ -17,6 +17,8 @@ class client_transport : public std::enable_shared_from_this<client_transport> {
   // The handler gained output: write it soon (batched with whatever else
   // this worker produces before it next waits for I/O).
   virtual void output_ready() = 0;
+  // Input was paused (client_handler::wants_input() was false): read again.
+  virtual void resume_input() = 0;
   // Close the connection once pending output is written.
   virtual void close_after_output() = 0;
   // Bytes encoded but not yet written to the socket (backpressure).

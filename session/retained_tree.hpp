@@ -3,10 +3,10 @@
 // node per topic level, so that a new subscription finds the messages its
 // filter matches without scanning every retained topic.
 //
-// A node is a value pointer and a pointer to its children (null for a
-// leaf), and lives inside its parent's level_map: a retained topic costs
-// about one map node plus its bucket. Topics are not stored whole: match()
-// rebuilds each matching topic in one buffer while it walks.
+// A node is 24 bytes: the value pointer and a level_map of children (one
+// pointer, null for a leaf), stored by value in its parent's level_map.
+// Topics are not stored whole: match() rebuilds each matching topic in one
+// buffer while it walks.
 //
 // Matching follows the subscription trie's rules (subscription_trie.hpp):
 // '+' is exactly one level, empty ones included [MQTT-4.7.1-3]; '#' is any
@@ -71,14 +71,9 @@ class retained_tree {
     node* n = &root_for(topic);
     level_splitter levels(topic);
     while (!levels.done()) {
-      const std::string_view level = levels.next();
-      if (!n->children) n->children = std::make_unique<child_map>();
-      auto it = n->children->find(level);
-      if (it == n->children->end()) {
-        it = n->children->try_emplace(std::string(level)).first;
-        ++nodes_;
-      }
-      n = &it->second;
+      auto [child, is_new] = n->children.emplace(levels.next());
+      if (is_new) ++nodes_;
+      n = child;
     }
     const bool replaced = n->value != nullptr;
     n->value = std::move(value);
@@ -90,31 +85,30 @@ class retained_tree {
   bool erase(std::string_view topic) {
     node* const root = &root_for(topic);
     node* n = root;
-    // The deepest child slot whose subtree holds only the path to `topic`:
+    // The deepest child whose subtree holds only the path to `topic`:
     // erasing it prunes every node the path no longer needs, in one pass.
     node* cut_parent = nullptr;
-    typename child_map::iterator cut_it{};
+    std::string_view cut_level;
     std::size_t depth = 0;
     std::size_t cut_depth = 0;
     level_splitter levels(topic);
     while (!levels.done()) {
-      if (!n->children) return false;
-      const auto it = n->children->find(levels.next());
-      if (it == n->children->end()) return false;
-      if (n == root || n->value || n->children->size() > 1) {
+      const std::string_view level = levels.next();
+      node* child = n->children.find(level);
+      if (!child) return false;
+      if (n == root || n->value || n->children.size() > 1) {
         cut_parent = n;
-        cut_it = it;
+        cut_level = level;
         cut_depth = depth;
       }
-      n = &it->second;
+      n = child;
       ++depth;
     }
     if (!n->value) return false;
     n->value.reset();
     --size_;
-    if (!n->children) {
-      cut_parent->children->erase(cut_it);
-      if (cut_parent->children->empty()) cut_parent->children.reset();
+    if (n->children.empty()) {
+      cut_parent->children.erase(cut_level);
       nodes_ -= depth - cut_depth;
     }
     return true;
@@ -125,10 +119,8 @@ class retained_tree {
     const node* n = &root_for(topic);
     level_splitter levels(topic);
     while (!levels.done()) {
-      if (!n->children) return nullptr;
-      const auto it = n->children->find(levels.next());
-      if (it == n->children->end()) return nullptr;
-      n = &it->second;
+      n = n->children.find(levels.next());
+      if (!n) return nullptr;
     }
     return n->value;
   }
@@ -163,12 +155,11 @@ class retained_tree {
   }
 
  private:
-  struct node;
-  using child_map = level_map<node>;
   struct node {
-    value_ptr value;                      // null for a level with no message
-    std::unique_ptr<child_map> children;  // null for leaves
+    value_ptr value;  // null for a level with no message
+    level_map<node> children;
   };
+  using child_iterator = typename level_map<node>::const_iterator;
 
   // [MQTT-4.7.2-1]: filters and topics starting with '$' use their own root,
   // so a leading wildcard, which always goes to root_, never reaches them.
@@ -181,7 +172,7 @@ class retained_tree {
 
   // A node whose children are still being visited.
   struct frame {
-    typename child_map::const_iterator next, end;
+    child_iterator next, end;
     std::size_t topic_size;  // length of the node's topic in the buffer
     bool is_root;            // children of a root get no leading '/'
     bool whole_subtree;      // below a '#': every descendant matches
@@ -194,6 +185,12 @@ class retained_tree {
                    Visitor& visit) {
     std::vector<frame> stack;
     topic.clear();
+    const auto push = [&](const node& n, bool is_root, bool subtree, level_splitter rest) {
+      if (!n.children.empty()) {
+        stack.push_back(
+            frame{n.children.begin(), n.children.end(), topic.size(), is_root, subtree, rest});
+      }
+    };
     // Matches `n` against the remaining filter: emits its value if the
     // filter ends here, follows a literal level straight down, and leaves a
     // frame when several children must be visited ('+', '#').
@@ -201,7 +198,7 @@ class retained_tree {
       for (;;) {
         if (subtree) {
           if (n->value) visit(std::string_view(topic), n->value);
-          push(stack, *n, topic.size(), is_root, true, rest);
+          push(*n, is_root, true, rest);
           return;
         }
         if (rest.done()) {
@@ -214,14 +211,13 @@ class retained_tree {
           continue;
         }
         if (level == "+") {  // any one level, empty included [MQTT-4.7.1-3]
-          push(stack, *n, topic.size(), is_root, false, rest);
+          push(*n, is_root, false, rest);
           return;
         }
-        if (!n->children) return;
-        const auto it = n->children->find(level);
-        if (it == n->children->end()) return;
-        append_level(topic, is_root, it->first);
-        n = &it->second;
+        const node* child = n->children.find(level);
+        if (!child) return;
+        append_level(topic, is_root, level);
+        n = child;
         is_root = false;
       }
     };
@@ -232,18 +228,12 @@ class retained_tree {
         stack.pop_back();
         continue;
       }
-      const auto& [level, child] = *f.next++;
+      const auto [level, child] = *f.next;
+      ++f.next;
       topic.resize(f.topic_size);
       append_level(topic, f.is_root, level);
-      enter(&child, false, f.levels, f.whole_subtree);  // may reallocate stack: f is dead
+      enter(&child, false, f.levels, f.whole_subtree);  // may grow the stack: f is dead
     }
-  }
-
-  static void push(std::vector<frame>& stack, const node& n, std::size_t topic_size, bool is_root,
-                   bool subtree, level_splitter rest) {
-    if (!n.children) return;
-    stack.push_back(
-        frame{n.children->cbegin(), n.children->cend(), topic_size, is_root, subtree, rest});
   }
 
   static void append_level(std::string& topic, bool parent_is_root, std::string_view level) {
@@ -254,15 +244,15 @@ class retained_tree {
   // Frees a subtree without recursing: each node's children are detached
   // before the map holding the node is destroyed.
   static void destroy(node& root) {
-    std::vector<std::unique_ptr<child_map>> maps;
+    std::vector<level_map<node>> maps;
     root.value.reset();
-    if (root.children) maps.push_back(std::move(root.children));
+    if (!root.children.empty()) maps.push_back(std::move(root.children));
     while (!maps.empty()) {
-      std::unique_ptr<child_map> m = std::move(maps.back());
+      level_map<node> m = std::move(maps.back());
       maps.pop_back();
-      for (auto& [level, child] : *m) {
-        if (child.children) maps.push_back(std::move(child.children));
-      }
+      m.for_each([&maps](std::string_view, node& child) {
+        if (!child.children.empty()) maps.push_back(std::move(child.children));
+      });
     }
   }
 

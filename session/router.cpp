@@ -73,7 +73,7 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
 
 // --- routing ---------------------------------------------------------------------------
 
-void broker::publish(const mqtt::message_ptr& m) {
+bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_handler>& publisher) {
   const auto& p = m->packet;
   if (p.retain) {
     // An empty payload removes the retained message and is not itself
@@ -88,8 +88,9 @@ void broker::publish(const mqtt::message_ptr& m) {
   thread_local std::vector<target> targets;
   targets.clear();
   collect_targets(m, targets);
-  dispatch(targets);
+  const bool hold = dispatch(targets, publisher);
   targets.clear();
+  return hold;
 }
 
 void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& out) {
@@ -135,13 +136,17 @@ void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& ou
   out.erase(std::next(kept), out.end());
 }
 
-void broker::dispatch(std::vector<target>& targets) {
+bool broker::dispatch(std::vector<target>& targets,
+                      const std::shared_ptr<client_handler>& publisher) {
+  bool hold = false;
   const unsigned here = workers_.current();
   const unsigned count = workers_.size();
   // One post per other worker, carrying all of its deliveries.
   thread_local std::vector<std::vector<target>> remote;
   if (remote.size() < count) remote.resize(count);
   for (auto& t : targets) {
+    if (t.d.qos != mqtt::qos::at_most_once && t.s->congested.load(std::memory_order_acquire))
+      hold = wait_for(*t.s, publisher) || hold;
     const unsigned owner = t.s->owner.load(std::memory_order_acquire);
     if (owner == here) {
       deliver_here(t.s, std::move(t.d));
@@ -156,6 +161,34 @@ void broker::dispatch(std::vector<target>& targets) {
         deliver(t.s, std::move(t.d));
     });
     remote[w].clear();
+  }
+  return hold;
+}
+
+bool broker::wait_for(session& s, const std::shared_ptr<client_handler>& publisher) {
+  if (!publisher) return false;
+  {
+    std::lock_guard lock(s.waiters_mutex);
+    s.waiters.emplace_back(publisher, workers_.current());
+  }
+  // Re-read after registering: a drain that cleared the flag before we
+  // registered would not have woken us.
+  return s.congested.load(std::memory_order_acquire);
+}
+
+void broker::queue_drained(session& s, bool force) {
+  if (!s.congested.load(std::memory_order_relaxed)) return;
+  if (!force && s.queue.size() > congestion_threshold() / 2) return;
+  s.congested.store(false, std::memory_order_release);
+  std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
+  {
+    std::lock_guard lock(s.waiters_mutex);
+    waiters.swap(s.waiters);
+  }
+  for (auto& [weak, worker] : waiters) {
+    workers_.post(worker, [weak = std::move(weak)] {
+      if (auto h = weak.lock()) h->resume_publishing();
+    });
   }
 }
 
@@ -172,7 +205,15 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
   if (s->ended) return;
   if (s->attached) {
     if (s->queue.empty() && s->attached->try_deliver(d)) return;
-    enqueue(*s, std::move(d));
+    if (d.qos == mqtt::qos::at_most_once) {
+      enqueue(*s, std::move(d));  // QoS 0 may be dropped at the bound
+      return;
+    }
+    // QoS 1/2 to a connected session is never dropped: past the threshold
+    // the session is congested and its publishers wait (dispatch()).
+    s->queue.push_back(std::move(d));
+    if (s->queue.size() >= congestion_threshold())
+      s->congested.store(true, std::memory_order_release);
     return;
   }
   // Offline: only a persistent session keeps messages, and QoS 0 only when

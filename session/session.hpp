@@ -13,8 +13,11 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mqtt/codec/packets.hpp"
 #include "mqtt/engine/session_state.hpp"
@@ -46,6 +49,16 @@ struct session {
   std::uint32_t expiry_interval = 0;
   std::chrono::steady_clock::time_point disconnected_at{};
   bool ended = false;  // replaced or expired: deliveries to it are dropped
+
+  // Backpressure. A connected session whose queue passed the congestion
+  // threshold sets `congested`; publishers that routed to it hold their
+  // PUBACK/PUBREC and register in `waiters` until the queue drains. The
+  // flag is read by other workers (hence atomic); waiters is shared under
+  // its mutex. Registering and then re-reading the flag avoids a lost
+  // wake-up against a concurrent drain.
+  std::atomic<bool> congested{false};
+  std::mutex waiters_mutex;
+  std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };
 
 using session_ptr = std::shared_ptr<session>;

@@ -104,6 +104,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
 
 void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
   s->disconnected_at = now;
+  queue_drained(*s, true);                      // offline queues drop instead of holding publishers
   if (s->expiry_interval == 0) end_session(s);  // [MQTT-3.1.2-6], clean session 1
 }
 
@@ -112,6 +113,7 @@ void broker::end_session(const session_ptr& s) {
   s->ended = true;
   unsubscribe_all(*s);
   s->queue.clear();
+  queue_drained(*s, true);
   s->state = {};
   std::lock_guard lock(registry_mutex_);
   auto it = sessions_by_client_id_.find(s->client_id);

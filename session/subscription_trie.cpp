@@ -1,6 +1,7 @@
 #include "session/subscription_trie.hpp"
 
-#include <algorithm>
+#include <forward_list>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,30 +13,24 @@ namespace tern::broker {
 
 namespace detail {
 
+// 64 bytes; most nodes are leaves or one-child links, so everything that is
+// usually absent costs one null pointer.
 struct trie_node {
-  using child_map = level_map<trie_node>;
-
-  std::unique_ptr<child_map> children;  // allocated for inner nodes only
-  std::unique_ptr<trie_node> plus;      // the '+' level
-  std::unique_ptr<trie_node> hash;      // the '#' level, always a leaf
+  level_map<trie_node> children;    // literal levels
+  std::unique_ptr<trie_node> plus;  // the '+' level
+  std::unique_ptr<trie_node> hash;  // the '#' level, always a leaf
   subscriber_list subscribers;
-  std::vector<std::unique_ptr<shared_group>> groups;
+  std::forward_list<shared_group> groups;  // rare; stable addresses
 
   bool has_subscriptions() const noexcept { return !subscribers.empty() || !groups.empty(); }
   std::size_t child_count() const noexcept {
-    return (children ? children->size() : 0) + (plus ? 1 : 0) + (hash ? 1 : 0);
+    return children.size() + (plus ? 1 : 0) + (hash ? 1 : 0);
   }
   bool unused() const noexcept { return !has_subscriptions() && child_count() == 0; }
 
-  const trie_node* find_child(std::string_view level) const {
-    if (!children) return nullptr;
-    const auto it = children->find(level);
-    return it == children->end() ? nullptr : &it->second;
-  }
-
-  shared_group* find_group(std::string_view name) const noexcept {
-    for (const auto& g : groups) {
-      if (g->name() == name) return g.get();
+  shared_group* find_group(std::string_view name) noexcept {
+    for (shared_group& g : groups) {
+      if (g.name() == name) return &g;
     }
     return nullptr;
   }
@@ -68,94 +63,66 @@ bool is_dollar(std::string_view text) noexcept {
   return !text.empty() && text.front() == '$';
 }
 
-// Which child slot of `parent` leads down the path; enough to erase it.
-struct child_slot {
-  trie_node* parent = nullptr;
-  enum class kind : std::uint8_t { literal, plus, hash } which = kind::literal;
-  trie_node::child_map::iterator it{};
-};
-
-void erase_child(const child_slot& slot) {
-  switch (slot.which) {
-    case child_slot::kind::plus:
-      slot.parent->plus.reset();
-      break;
-    case child_slot::kind::hash:
-      slot.parent->hash.reset();
-      break;
-    case child_slot::kind::literal:
-      slot.parent->children->erase(slot.it);
-      if (slot.parent->children->empty()) slot.parent->children.reset();
-      break;
-  }
+// The child of `n` for a filter level, or null.
+trie_node* find_child(trie_node& n, std::string_view level) noexcept {
+  if (level == "+") return n.plus.get();
+  if (level == "#") return n.hash.get();
+  return n.children.find(level);
 }
 
-// Finds the child for `level` without creating it; null when absent.
-trie_node* step(trie_node& n, std::string_view level, child_slot& slot) {
-  slot.parent = &n;
-  if (level == "+") {
-    slot.which = child_slot::kind::plus;
-    return n.plus.get();
+trie_node& find_or_create_child(trie_node& n, std::string_view level, std::size_t& created) {
+  std::unique_ptr<trie_node>* slot = level == "+" ? &n.plus : level == "#" ? &n.hash : nullptr;
+  if (slot) {
+    if (!*slot) {
+      *slot = std::make_unique<trie_node>();
+      ++created;
+    }
+    return **slot;
   }
-  if (level == "#") {
-    slot.which = child_slot::kind::hash;
-    return n.hash.get();
-  }
-  slot.which = child_slot::kind::literal;
-  if (!n.children) return nullptr;
-  slot.it = n.children->find(level);
-  return slot.it == n.children->end() ? nullptr : &slot.it->second;
+  auto [child, is_new] = n.children.emplace(level);
+  if (is_new) ++created;
+  return *child;
 }
 
-trie_node& step_or_create(trie_node& n, std::string_view level, std::size_t& created) {
-  const auto make = [&created] {
-    auto child = std::make_unique<trie_node>();
-    ++created;
-    return child;
-  };
+void erase_child(trie_node& n, std::string_view level) {
   if (level == "+") {
-    if (!n.plus) n.plus = make();
-    return *n.plus;
+    n.plus.reset();
+  } else if (level == "#") {
+    n.hash.reset();
+  } else {
+    n.children.erase(level);
   }
-  if (level == "#") {
-    if (!n.hash) n.hash = make();
-    return *n.hash;
-  }
-  if (!n.children) n.children = std::make_unique<trie_node::child_map>();
-  if (const auto it = n.children->find(level); it != n.children->end()) return it->second;
-  trie_node& child = n.children->try_emplace(std::string(level)).first->second;
-  ++created;
-  return child;
 }
 
 void collect(const trie_node& n, match_result& out) {
   for (const subscription_entry& e : n.subscribers.entries())
     out.direct.push_back(&e);
-  for (const auto& g : n.groups)
-    out.shared.push_back(g.get());
+  // The groups are owned by the trie, not by this const walk: picking a
+  // member advances the group's cursor (see shared_group.hpp).
+  for (const shared_group& g : n.groups)
+    out.shared.push_back(const_cast<shared_group*>(&g));
 }
 
-// Tears a subtree down without recursing, so that depth costs no stack.
-// Each node's own children are detached before the node is destroyed.
-void destroy(std::unique_ptr<trie_node> root) {
+// Tears the trie down without recursing, so that depth costs no stack:
+// each node's children are detached before the node is destroyed.
+void destroy(trie_node& root) {
   std::vector<std::unique_ptr<trie_node>> nodes;
-  std::vector<std::unique_ptr<trie_node::child_map>> maps;
+  std::vector<level_map<trie_node>> maps;
   const auto detach = [&](trie_node& n) {
-    if (n.children) maps.push_back(std::move(n.children));
+    if (!n.children.empty()) maps.push_back(std::move(n.children));
     if (n.plus) nodes.push_back(std::move(n.plus));
     if (n.hash) nodes.push_back(std::move(n.hash));
   };
-  if (root) nodes.push_back(std::move(root));
+  detach(root);
   while (!nodes.empty() || !maps.empty()) {
     if (!nodes.empty()) {
       std::unique_ptr<trie_node> n = std::move(nodes.back());
       nodes.pop_back();
       detach(*n);
     } else {
-      std::unique_ptr<trie_node::child_map> m = std::move(maps.back());
+      level_map<trie_node> m = std::move(maps.back());
       maps.pop_back();
-      for (auto& [level, child] : *m)
-        detach(child);
+      m.for_each([&](std::string_view, trie_node& child) { detach(child); });
     }
   }
 }
@@ -166,8 +133,8 @@ subscription_trie::subscription_trie()
     : root_(std::make_unique<trie_node>()), dollar_root_(std::make_unique<trie_node>()) {}
 
 subscription_trie::~subscription_trie() {
-  destroy(std::move(root_));
-  destroy(std::move(dollar_root_));
+  destroy(*root_);
+  destroy(*dollar_root_);
 }
 
 bool subscription_trie::subscribe(std::string_view filter, const subscription_entry& entry) {
@@ -175,15 +142,12 @@ bool subscription_trie::subscribe(std::string_view filter, const subscription_en
   trie_node* n = is_dollar(f.filter) ? dollar_root_.get() : root_.get();
   level_splitter levels(f.filter);
   while (!levels.done())
-    n = &step_or_create(*n, levels.next(), nodes_);
+    n = &find_or_create_child(*n, levels.next(), nodes_);
 
   bool replaced = false;
   if (f.group) {
     shared_group* g = n->find_group(*f.group);
-    if (!g) {
-      n->groups.push_back(std::make_unique<shared_group>(std::string(*f.group)));
-      g = n->groups.back().get();
-    }
+    if (!g) g = &n->groups.emplace_front(std::string(*f.group));
     replaced = g->members_.insert_or_replace(entry);
   } else {
     replaced = n->subscribers.insert_or_replace(entry);
@@ -196,19 +160,21 @@ bool subscription_trie::unsubscribe(std::string_view filter, subscriber_id who) 
   const parsed_filter f = parse(filter);
   trie_node* const root = is_dollar(f.filter) ? dollar_root_.get() : root_.get();
   trie_node* n = root;
-  // The deepest slot whose subtree holds nothing but the path to the
-  // target: if the target ends up unused, erasing that slot prunes every
+  // The deepest child whose subtree holds nothing but the path to the
+  // target: if the target ends up unused, erasing that child prunes every
   // node the path no longer needs, in one pass and without a path stack.
-  child_slot cut;
+  trie_node* cut_parent = nullptr;
+  std::string_view cut_level;
   std::size_t depth = 0;
   std::size_t cut_depth = 0;
   level_splitter levels(f.filter);
   while (!levels.done()) {
-    child_slot slot;
-    trie_node* child = step(*n, levels.next(), slot);
+    const std::string_view level = levels.next();
+    trie_node* child = find_child(*n, level);
     if (!child) return false;
     if (n == root || n->has_subscriptions() || n->child_count() > 1) {
-      cut = slot;
+      cut_parent = n;
+      cut_level = level;
       cut_depth = depth;
     }
     n = child;
@@ -216,16 +182,18 @@ bool subscription_trie::unsubscribe(std::string_view filter, subscriber_id who) 
   }
 
   if (f.group) {
-    const auto it = std::find_if(n->groups.begin(), n->groups.end(),
-                                 [&](const auto& g) { return g->name() == *f.group; });
-    if (it == n->groups.end() || !(*it)->members_.erase(who)) return false;
-    if ((*it)->members_.empty()) n->groups.erase(it);
+    auto before = n->groups.before_begin();
+    auto it = std::next(before);
+    while (it != n->groups.end() && it->name() != *f.group)
+      before = it++;
+    if (it == n->groups.end() || !it->members_.erase(who)) return false;
+    if (it->members_.empty()) n->groups.erase_after(before);
   } else if (!n->subscribers.erase(who)) {
     return false;
   }
   --size_;
   if (n->unused()) {
-    erase_child(cut);
+    erase_child(*cut_parent, cut_level);
     nodes_ -= depth - cut_depth;  // the chain from below the cut to n
   }
   return true;
@@ -248,7 +216,7 @@ void subscription_trie::match(std::string_view topic, match_result& out) const {
       if (n->hash) collect(*n->hash, out);
       // '+' takes this level whatever it is, empty included [MQTT-4.7.1-3].
       if (n->plus) next.push_back(n->plus.get());
-      if (const trie_node* child = n->find_child(level)) next.push_back(child);
+      if (const trie_node* child = n->children.find(level)) next.push_back(child);
     }
     std::swap(frontier, next);
     if (frontier.empty()) return;
@@ -266,8 +234,7 @@ const subscription_entry* subscription_trie::find(std::string_view filter,
   trie_node* n = is_dollar(f.filter) ? dollar_root_.get() : root_.get();
   level_splitter levels(f.filter);
   while (!levels.done()) {
-    child_slot slot;
-    n = step(*n, levels.next(), slot);
+    n = find_child(*n, levels.next());
     if (!n) return nullptr;
   }
   if (!f.group) return n->subscribers.find(who);

@@ -24,13 +24,13 @@
 // - Overlapping filters of one subscriber each produce a match; merging
 //   them (max QoS, all identifiers, spec 3.3.4) is the router's job.
 //
-// Structure: one node per filter level, literal children in a hash map
-// looked up by string_view, dedicated '+' and '#' child slots. Nodes left
-// empty by unsubscribe are pruned at once. Matching walks the trie level by
-// level with a frontier of nodes kept in match_result, so once the caller's
-// match_result has grown it allocates nothing and copies no string; all
-// walks are iterative, so a filter or topic with 30,000 levels cannot
-// overflow the stack.
+// Structure: one node per filter level, literal children in a level_map
+// (a short vector or a hash map, looked up by string_view), dedicated '+'
+// and '#' child slots. Nodes left empty by unsubscribe are pruned at once.
+// Matching walks the trie level by level with a frontier of nodes kept in
+// match_result, so once the caller's match_result has grown it allocates
+// nothing and copies no string; all walks are iterative, so a filter or
+// topic with 30,000 levels cannot overflow the stack.
 //
 // Threads: not thread-safe. The caller serializes subscribe/unsubscribe
 // with an exclusive lock; match() is const and touches no shared state (its
