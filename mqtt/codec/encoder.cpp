@@ -34,23 +34,59 @@ constexpr bool is_v5(protocol_version v) noexcept {
 
 // ---- PUBLISH (3.3) ----
 
-std::size_t publish_body_without_payload(const publish& p, protocol_version v) noexcept {
-  std::size_t size = string_size(p.topic);
-  if (p.qos != qos::at_most_once) size += 2;
-  if (is_v5(v)) size += properties_wire_size(p.properties);
+// The fields of a PUBLISH that differ per delivery, taken from a packet or
+// from a publish_delivery over a shared message.
+struct publish_fields {
+  const publish& base;  // topic and payload
+  packet_id id;
+  qos q;
+  bool retain;
+  bool dup;
+  const publish_properties& properties;
+};
+
+publish_fields fields_of(const publish& p) noexcept {
+  return {p, p.id, p.qos, p.retain, p.dup, p.properties};
+}
+
+publish_fields fields_of(const publish& base, const publish_delivery& d) noexcept {
+  return {base, d.id, d.qos, d.retain, d.dup, d.properties ? *d.properties : base.properties};
+}
+
+std::size_t publish_body_without_payload(const publish_fields& f, protocol_version v) noexcept {
+  std::size_t size = string_size(f.base.topic);
+  if (f.q != qos::at_most_once) size += 2;
+  if (is_v5(v)) size += properties_wire_size(f.properties);
   return size;
 }
 
-void write_publish_header(byte_writer& out, const publish& p, protocol_version v,
+void write_publish_header(byte_writer& out, const publish_fields& f, protocol_version v,
                           std::size_t body) noexcept {
-  auto first = static_cast<std::uint8_t>(0x30 | (static_cast<std::uint8_t>(p.qos) << 1));
-  if (p.dup) first |= 0x08;
-  if (p.retain) first |= 0x01;
+  auto first = static_cast<std::uint8_t>(0x30 | (static_cast<std::uint8_t>(f.q) << 1));
+  if (f.dup) first |= 0x08;
+  if (f.retain) first |= 0x01;
   out.u8(first);
   out.varint(static_cast<std::uint32_t>(body));
-  out.string(p.topic);
-  if (p.qos != qos::at_most_once) out.u16(p.id);
-  if (is_v5(v)) write_properties(out, p.properties, properties_size(p.properties));
+  out.string(f.base.topic);
+  if (f.q != qos::at_most_once) out.u16(f.id);
+  if (is_v5(v)) write_properties(out, f.properties, properties_size(f.properties));
+}
+
+std::size_t publish_size(const publish_fields& f, protocol_version v) noexcept {
+  const std::size_t body = publish_body_without_payload(f, v) + f.base.payload.size();
+  assert(body <= max_variable_byte_integer && "packet larger than MQTT can frame");
+  return 1 + varint_size(static_cast<std::uint32_t>(body)) + body;
+}
+
+void append_publish(const publish_fields& f, protocol_version v, std::vector<std::uint8_t>& out) {
+  const std::size_t head = publish_body_without_payload(f, v);
+  const std::size_t body = head + f.base.payload.size();
+  const std::size_t old = out.size();
+  out.resize(old + 1 + varint_size(static_cast<std::uint32_t>(body)) + body);
+  byte_writer w{out.data() + old};
+  write_publish_header(w, f, v, body);
+  w.bytes(f.base.payload.span());
+  assert(w.position() == out.data() + out.size());
 }
 
 // ---- PUBACK, PUBREC, PUBREL, PUBCOMP (3.4 - 3.7) ----
@@ -213,9 +249,16 @@ std::size_t encode(const packet& p, protocol_version version, std::span<std::uin
 }
 
 std::size_t encoded_size(const publish& p, protocol_version version) {
-  const std::size_t body = publish_body_without_payload(p, version) + p.payload.size();
-  assert(body <= max_variable_byte_integer && "packet larger than MQTT can frame");
-  return 1 + varint_size(static_cast<std::uint32_t>(body)) + body;
+  return publish_size(fields_of(p), version);
+}
+
+std::size_t encoded_size(const publish& base, const publish_delivery& d, protocol_version version) {
+  return publish_size(fields_of(base, d), version);
+}
+
+void encode_append(const publish& base, const publish_delivery& d, protocol_version version,
+                   std::vector<std::uint8_t>& out) {
+  append_publish(fields_of(base, d), version, out);
 }
 
 std::size_t encoded_header_size(const publish& p, protocol_version version) {
@@ -224,12 +267,13 @@ std::size_t encoded_header_size(const publish& p, protocol_version version) {
 
 std::size_t encode_publish_header(const publish& p, protocol_version version,
                                   std::span<std::uint8_t> out) {
-  const std::size_t head = publish_body_without_payload(p, version);
+  const publish_fields f = fields_of(p);
+  const std::size_t head = publish_body_without_payload(f, version);
   const std::size_t body = head + p.payload.size();
   const std::size_t header = 1 + varint_size(static_cast<std::uint32_t>(body)) + head;
   if (out.size() < header) return 0;
   byte_writer w{out.data()};
-  write_publish_header(w, p, version, body);
+  write_publish_header(w, f, version, body);
   assert(w.position() == out.data() + header);
   return header;
 }
@@ -250,9 +294,7 @@ void encode_append(const packet& p, protocol_version version, std::vector<std::u
 }
 
 void encode_append(const publish& p, protocol_version version, std::vector<std::uint8_t>& out) {
-  const std::size_t old = out.size();
-  out.resize(old + encoded_size(p, version));
-  encode(p, version, std::span(out).subspan(old));
+  append_publish(fields_of(p), version, out);
 }
 
 }  // namespace tern::mqtt

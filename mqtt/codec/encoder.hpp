@@ -28,6 +28,20 @@ std::size_t encoded_header_size(const publish& p, protocol_version version);
 std::size_t encode_publish_header(const publish& p, protocol_version version,
                                   std::span<std::uint8_t> out);
 
+// One delivery of a stored message: `base`'s topic and payload with this
+// receiver's packet id, QoS, flags and v5 properties, encoded without
+// copying `base` (the broker's fan-out path).
+struct publish_delivery {
+  packet_id id = 0;
+  mqtt::qos qos = qos::at_most_once;
+  bool retain = false;
+  bool dup = false;
+  const publish_properties* properties = nullptr;  // v5; nullptr: base's own
+};
+std::size_t encoded_size(const publish& base, const publish_delivery& d, protocol_version version);
+void encode_append(const publish& base, const publish_delivery& d, protocol_version version,
+                   std::vector<std::uint8_t>& out);
+
 // Appends the encoding of `p` to `out` (grows it once).
 void encode_append(const packet& p, protocol_version version, std::vector<std::uint8_t>& out);
 void encode_append(const publish& p, protocol_version version, std::vector<std::uint8_t>& out);

@@ -386,19 +386,21 @@ bool server_engine::send_publish(delivery d) {
 
 bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
   const delivery& d = entry.delivery;
-  publish p = d.message->packet;
-  p.id = entry.id;
-  p.qos = d.qos;
-  p.retain = d.retain;
-  p.dup = dup;
-  if (version_ == protocol_version::v5) {
-    p.properties.subscription_identifiers = d.subscription_ids;
-  } else {
-    p.properties = {};
+  const publish& base = d.message->packet;
+  publish_delivery how{entry.id, d.qos, d.retain, dup, nullptr};
+  // v5: this receiver's subscription identifiers [MQTT-3.3.4-3]. The copy
+  // is made only when there are some; otherwise the message's own
+  // properties are written as they are.
+  publish_properties with_ids;
+  if (version_ == protocol_version::v5 && !d.subscription_ids.empty()) {
+    with_ids = base.properties;
+    with_ids.subscription_identifiers = d.subscription_ids;
+    how.properties = &with_ids;
   }
-  if (client_maximum_packet_size_ != 0 && encoded_size(p, version_) > client_maximum_packet_size_)
+  if (client_maximum_packet_size_ != 0 &&
+      encoded_size(base, how, version_) > client_maximum_packet_size_)
     return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]
-  encode_append(p, version_, out_);
+  encode_append(base, how, version_, out_);
   return true;
 }
 
