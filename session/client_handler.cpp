@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "mqtt/codec/topic.hpp"
 #include "session/broker.hpp"
 
@@ -52,6 +54,7 @@ void client_handler::on_timer(clock::time_point now) {
 }
 
 void client_handler::on_peer_closed() {
+  peer_closed_ = true;
   engine_.on_peer_closed();
   process_events();
 }
@@ -80,19 +83,33 @@ void client_handler::process_events() {
 
 // --- CONNECT ---------------------------------------------------------------------
 
+void client_handler::refuse(const mqtt::connect& c, mqtt::reason_code reason) {
+  spdlog::info("Client {} from {} refused: {}", c.client_id.empty() ? "<unknown>" : c.client_id,
+               remote_address(), mqtt::reason_name(reason));
+  engine_.reject(reason);
+}
+
 void client_handler::on_connect(mqtt::connect& c) {
   const auto& config = broker_.config();
   const bool v5 = c.version == mqtt::protocol_version::v5;
   if (c.properties.authentication_method)  // enhanced authentication is not offered yet
-    return engine_.reject(mqtt::reason_code::bad_authentication_method);
+    return refuse(c, mqtt::reason_code::bad_authentication_method);
   // Without a password file nobody can authenticate, so refusing anonymous
   // clients refuses everyone, as mosquitto does.
-  if (!config.allow_anonymous) return engine_.reject(mqtt::reason_code::not_authorized);
+  if (!config.allow_anonymous) return refuse(c, mqtt::reason_code::not_authorized);
   if (c.client_id.empty()) {
     if (!config.allow_zero_length_clientid)
-      return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
+      return refuse(c, mqtt::reason_code::client_identifier_not_valid);
     c.client_id = broker_.assign_client_id();  // [MQTT-3.1.3-6]
     assigned_client_id_ = v5;
+  }
+  // max_keepalive: v5 clients are told the server's value; older clients
+  // cannot be, so a longer keep alive is refused, as mosquitto does.
+  const std::uint16_t max_keepalive = config.max_keepalive;
+  if (max_keepalive != 65535 && (c.keep_alive > max_keepalive || c.keep_alive == 0)) {
+    if (!v5) return refuse(c, mqtt::reason_code::client_identifier_not_valid);
+    server_keep_alive_ = max_keepalive;
+    engine_.set_keep_alive(max_keepalive);
   }
   if (v5) {
     session_expiry_ = c.properties.session_expiry_interval.value_or(0);
@@ -100,6 +117,12 @@ void client_handler::on_connect(mqtt::connect& c) {
     session_expiry_ = c.clean_start ? 0 : never_expires;
   }
   client_id_ = c.client_id;
+  // mosquitto's notation: p2 is 3.1.1 (p1 3.1, p5 5.0), c clean, k keep alive.
+  connect_summary_ = fmt::format("(p{}, c{}, k{})",
+                                 v5                                          ? 5
+                                 : c.version == mqtt::protocol_version::v3_1 ? 1
+                                                                             : 2,
+                                 c.clean_start ? 1 : 0, engine_.keep_alive());
   will_ = std::move(c.will);
   authorizing_ = true;
   broker_.open_session(shared_from_this(), c, session_expiry_);
@@ -114,8 +137,11 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     return;
   }
   session_ = s;
+  spdlog::info("New client connected from {} as {} {}", remote_address(), client_id_,
+               connect_summary_);
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = client_id_;
+  if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
   if (!broker_.config().retain_available) props.retain_available = 0;
   engine_.accept(s->state, session_present, std::move(props));
   auto& stats = broker_.stats();
@@ -142,7 +168,7 @@ void client_handler::on_publish(mqtt::publish& p) {
   broker_stats::add(broker_.stats().messages_received);
   broker_stats::add(broker_.stats().publish_received);
   if (p.retain && !config.retain_available)
-    return engine_.disconnect(mqtt::reason_code::retain_not_supported);  // [MQTT-3.3.1-?]
+    return engine_.disconnect(mqtt::reason_code::retain_not_supported);  // spec 3.3.1.3
   if (config.message_size_limit != 0 && p.payload.size() > config.message_size_limit) {
     // Too large to accept: dropped, and a v5 publisher is told so.
     if (q != mqtt::qos::at_most_once)
@@ -196,7 +222,7 @@ void client_handler::on_subscribe(mqtt::subscribe& s) {
     const bool existed = broker_.subscribe(session_, entry.filter, record);
     ack.reasons.push_back(static_cast<mqtt::reason_code>(record.options.max_qos));
     // Retained messages go to new subscribers, never on shared ones
-    // [MQTT-3.3.1-9..-11], [MQTT-4.8.2-?].
+    // [MQTT-3.3.1-9..-11]; not on shared ones (spec 4.8.2).
     const auto handling = entry.options.retain_handling;
     if (!shared && (handling == 0 || (handling == 1 && !existed)))
       retained_wanted.push_back({&entry.filter, record, existed});
@@ -259,6 +285,15 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   if (close_handled_) return;
   close_handled_ = true;
   authorizing_ = false;
+  if (session_) {
+    if (peer_closed_) {
+      spdlog::info("Client {} closed its connection", client_id_);
+    } else if (is_failure(c.reason)) {
+      spdlog::info("Client {} disconnected: {}", client_id_, mqtt::reason_name(c.reason));
+    } else {
+      spdlog::info("Client {} disconnected", client_id_);
+    }
+  }
   const bool was_attached = session_ && session_->attached.get() == this;
   if (session_) {
     engine_.detach_session();

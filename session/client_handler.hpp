@@ -69,6 +69,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
  private:
   void process_events();
   void on_connect(mqtt::connect& c);
+  void refuse(const mqtt::connect& c, mqtt::reason_code reason);
   void on_publish(mqtt::publish& p);
   void on_subscribe(mqtt::subscribe& s);
   void on_unsubscribe(mqtt::unsubscribe& u);
@@ -82,10 +83,14 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   session_ptr session_;
   std::optional<mqtt::will_message> will_;
   std::string client_id_;
+  std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
-  bool assigned_client_id_ = false;  // v5: echo it in CONNACK [MQTT-3.2.2-16]
+  bool assigned_client_id_ = false;
+  std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
+                                                    // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;
+  bool peer_closed_ = false;  // the network closed, not the protocol
   std::vector<mqtt::engine_event> events_;
 
   // Backpressure: while a subscriber we published to is congested, our

@@ -126,7 +126,8 @@ class retained_tree {
   }
 
   // Calls visit(std::string_view topic, const value_ptr& value) for every
-  // retained topic matching `filter`. `topic` is valid during the call only.
+  // retained topic matching `filter`. `topic` is valid during the call only;
+  // `visit` must not modify the tree (collect, then act after the walk).
   template <class Visitor>
   void match(std::string_view filter, Visitor&& visit) const {
     std::string topic;

@@ -112,7 +112,7 @@ void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& ou
       if (it != subscribers_.end()) add(it->second, *e);
     }
     for (shared_group* g : matches.shared) {
-      const subscription_entry& e = g->pick_round_robin();  // one member per group [MQTT-4.8.2-?]
+      const subscription_entry& e = g->pick_round_robin();  // one member per group (spec 4.8.2)
       auto it = subscribers_.find(e.subscriber);
       if (it != subscribers_.end()) add(it->second, e);
     }

@@ -25,7 +25,7 @@
 //   them (max QoS, all identifiers, spec 3.3.4) is the router's job.
 //
 // Structure: one node per filter level, literal children in a level_map
-// (a short vector or a hash map, looked up by string_view), dedicated '+'
+// (a short array or a hash map, looked up by string_view), dedicated '+'
 // and '#' child slots. Nodes left empty by unsubscribe are pruned at once.
 // Matching walks the trie level by level with a frontier of nodes kept in
 // match_result, so once the caller's match_result has grown it allocates

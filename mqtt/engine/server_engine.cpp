@@ -280,7 +280,7 @@ void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason)
   }
   std::erase(pending_qos2_, id);
   if (is_failure(reason) && state_ != nullptr)
-    std::erase(state_->inbound_qos2, id);  // [MQTT-4.3.3-?]
+    std::erase(state_->inbound_qos2, id);  // a refused QoS 2 message is forgotten (spec 4.3.3)
   write(pubrec{id, reason, {}});
 }
 
@@ -312,14 +312,14 @@ void server_engine::handle_pubrec(const pubrec& p) {
     write(pubrel{p.id, reason_code::packet_identifier_not_found, {}});
     return;
   }
-  if (is_failure(p.reason)) {  // the client refused the message: done [MQTT-4.3.3-?]
+  if (is_failure(p.reason)) {  // the client refused the message: done (spec 4.3.3)
     auto done = std::move(it->delivery);
     state_->outbound.erase(it);
     events_.emplace_back(delivery_completed{std::move(done)});
     return;
   }
   it->state = outbound_inflight::phase::awaiting_pubcomp;
-  it->delivery.message.reset();  // the payload is no longer needed [MQTT-4.3.3-?]
+  it->delivery.message.reset();  // the payload is no longer needed (spec 4.3.3)
   write(pubrel{p.id, reason_code::success, {}});
 }
 

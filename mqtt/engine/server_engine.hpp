@@ -146,6 +146,9 @@ class server_engine {
   bool is_closed() const noexcept { return phase_ == phase::closed; }
   protocol_version version() const noexcept { return version_; }
   std::uint16_t keep_alive() const noexcept { return keep_alive_; }
+  // The broker imposes its own keep alive (v5 Server Keep Alive, which the
+  // broker announces in CONNACK [MQTT-3.2.2-21]); call before accept().
+  void set_keep_alive(std::uint16_t seconds) noexcept { keep_alive_ = seconds; }
 
  private:
   enum class phase : std::uint8_t { awaiting_connect, authorizing, connected, closed };

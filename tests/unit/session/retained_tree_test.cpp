@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "reference_matches.hpp"
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "reference_matches.hpp"
 
 namespace tern::broker {
 namespace {
@@ -166,10 +166,20 @@ TEST(RetainedTree, DeepTopicsNeedNoStack) {
   // The destructor frees the 30,000-deep chain.
 }
 
-TEST(RetainedTree, AgreesWithBruteForceOnRandomFilters) {
+// `width` extra level names ("w0", "w1", ...) make levels wide enough for
+// level_map to switch between its vector and hash map forms.
+class RetainedTreeRandom : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(RetainedTreeRandom, AgreesWithBruteForce) {
   std::mt19937 rng(7);
+  const std::size_t width = GetParam();
   const auto pick = [&](std::size_t n) {
     return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
+  const auto level = [&](std::initializer_list<std::string_view> alphabet) {
+    const std::size_t i = pick(alphabet.size() + width);
+    return i < alphabet.size() ? std::string(*(alphabet.begin() + i))
+                               : "w" + std::to_string(i - alphabet.size());
   };
   const auto make = [&](std::initializer_list<std::string_view> alphabet, std::size_t max_levels,
                         bool filter) {
@@ -177,9 +187,9 @@ TEST(RetainedTree, AgreesWithBruteForceOnRandomFilters) {
     std::string s;
     for (std::size_t i = 0; i < n; ++i) {
       if (i) s += '/';
-      std::string_view l = *(alphabet.begin() + pick(alphabet.size()));
+      std::string l = level(alphabet);
       while (filter && l == "#" && i + 1 != n)
-        l = *(alphabet.begin() + pick(alphabet.size()));
+        l = level(alphabet);
       s += l;
     }
     return s;
@@ -204,11 +214,14 @@ TEST(RetainedTree, AgreesWithBruteForceOnRandomFilters) {
     }
     ASSERT_EQ(matching(t, filter), want) << filter;
   }
-  for (const auto& [topic, v] : model)
+  for (const auto& [topic, v] : model) {
     EXPECT_TRUE(t.erase(topic));
+  }
   EXPECT_EQ(t.size(), 0u);
   EXPECT_EQ(t.node_count(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Widths, RetainedTreeRandom, ::testing::Values(0, 12));
 
 }  // namespace
 }  // namespace tern::broker
