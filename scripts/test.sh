@@ -11,6 +11,9 @@ jobs=$(nproc)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
+echo "== formatting"
+./scripts/check-format.sh
+
 echo "== product build and tests"
 ./scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 300 | tee "$logs/product.txt"

@@ -63,7 +63,9 @@ enum class reason_code : std::uint8_t {
   wildcard_subscriptions_not_supported = 0xA2,
 };
 
-constexpr bool is_failure(reason_code rc) noexcept { return static_cast<std::uint8_t>(rc) >= 0x80; }
+constexpr bool is_failure(reason_code rc) noexcept {
+  return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 
 // True when `value` is one of the codes defined above (used to validate
 // reason codes read from the wire).
