@@ -13,7 +13,7 @@ using clock = std::chrono::steady_clock;
 namespace {
 // Bytes asked of the socket per read; large enough to take many small
 // packets per system call.
-constexpr std::size_t read_chunk = 16 * 1024;
+constexpr std::size_t read_chunk = 64 * 1024;
 
 std::string describe(const asio::ip::tcp::socket& s) {
   boost::system::error_code ec;
@@ -34,6 +34,7 @@ tcp_connection::tcp_connection(asio::ip::tcp::socket socket, broker::broker& b, 
       remote_(describe(socket_)) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
   set_.add(worker_, this);
 }
 
@@ -54,23 +55,39 @@ void tcp_connection::shut_down() {
 // --- reading ---------------------------------------------------------------------
 
 void tcp_connection::do_read() {
-  if (reading_ || closing_ || !handler_->wants_input()) return;
+  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return;
   reading_ = true;
-  auto space = handler_->input_buffer(read_chunk);
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                          [self = self()](const boost::system::error_code& ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  // Wait for readability rather than reading into a buffer of our own: the
+  // bytes are then read into one buffer per worker, so an idle connection
+  // holds no receive buffer (10,000 idle clients cost what their sockets do).
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [self = self()](const boost::system::error_code& ec) { self->on_readable(ec); });
 }
 
-void tcp_connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+void tcp_connection::on_readable(const boost::system::error_code& ec) {
   reading_ = false;
   if (ec) {
+    if (ec == asio::error::operation_aborted && finished_) return;
     handler_->on_peer_closed();
     finish();
     return;
   }
-  handler_->on_input(n, clock::now());
+  thread_local std::array<std::uint8_t, read_chunk> buffer;
+  // A few reads per wake-up at most, so one busy client cannot starve the
+  // others on its worker.
+  for (int round = 0; round < 4 && !finished_ && handler_->wants_input(); ++round) {
+    boost::system::error_code read_ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+    if (read_ec) {
+      handler_->on_peer_closed();
+      finish();
+      return;
+    }
+    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
+    if (n < buffer.size()) break;  // drained: skip the read that would say "would block"
+  }
   if (auto deadline = handler_->next_deadline(); deadline && *deadline < timer_expiry_) arm_timer();
   do_read();
 }

@@ -53,7 +53,7 @@ class tcp_connection final : public broker::client_transport {
     return std::static_pointer_cast<tcp_connection>(shared_from_this());
   }
   void do_read();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void on_readable(const boost::system::error_code& ec);
   void do_write();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void arm_timer();

@@ -40,9 +40,9 @@ const std::string& client_handler::remote_address() const noexcept {
   return transport_ != nullptr ? transport_->remote_address() : none;
 }
 
-void client_handler::on_input(std::size_t n, clock::time_point now) {
-  broker_stats::add(broker_.stats().bytes_received, n);
-  engine_.commit_input(n, now);
+void client_handler::on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now) {
+  broker_stats::add(broker_.stats().bytes_received, bytes.size());
+  engine_.on_bytes(bytes, now);
   process_events();
   output_ready();
 }
@@ -60,8 +60,11 @@ void client_handler::on_peer_closed() {
 }
 
 void client_handler::process_events() {
-  while (engine_.take_events(events_)) {
-    for (auto& event : events_) {
+  // A local batch: its storage is freed on return, so a connection between
+  // packets keeps no event buffer (an engine_event is ~500 bytes).
+  std::vector<mqtt::engine_event> events;
+  while (engine_.take_events(events)) {
+    for (auto& event : events) {
       std::visit(overloaded{
                      [&](mqtt::connect_requested& e) { on_connect(e.packet); },
                      [&](mqtt::publish_received& e) { on_publish(e.packet); },
@@ -123,7 +126,7 @@ void client_handler::on_connect(mqtt::connect& c) {
                                  : c.version == mqtt::protocol_version::v3_1 ? 1
                                                                              : 2,
                                  c.clean_start ? 1 : 0, engine_.keep_alive());
-  will_ = std::move(c.will);
+  if (c.will) will_ = std::make_unique<mqtt::will_message>(std::move(*c.will));
   authorizing_ = true;
   broker_.open_session(shared_from_this(), c, session_expiry_);
 }

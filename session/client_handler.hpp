@@ -32,10 +32,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   client_handler(broker& b, client_transport& transport, clock::time_point now);
 
   // --- from the network (net/) ------------------------------------------
-  std::span<std::uint8_t> input_buffer(std::size_t min_size) {
-    return engine_.input_buffer(min_size);
-  }
-  void on_input(std::size_t n, clock::time_point now);
+  // Received bytes, processed in place (see server_engine::on_bytes).
+  void on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now);
   void on_timer(clock::time_point now);
   void on_peer_closed();
   // The transport is being destroyed: forget it.
@@ -81,7 +79,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   client_transport* transport_;
   mqtt::server_engine engine_;
   session_ptr session_;
-  std::optional<mqtt::will_message> will_;
+  // Boxed: most clients have no will, and the message is ~250 bytes.
+  std::unique_ptr<mqtt::will_message> will_;
   std::string client_id_;
   std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
@@ -91,7 +90,6 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;
   bool peer_closed_ = false;  // the network closed, not the protocol
-  std::vector<mqtt::engine_event> events_;
 
   // Backpressure: while a subscriber we published to is congested, our
   // PUBACK/PUBREC wait here, so a client that keeps to its inflight window

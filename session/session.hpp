@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +20,7 @@
 
 #include "mqtt/codec/packets.hpp"
 #include "mqtt/engine/session_state.hpp"
+#include "session/delivery_queue.hpp"
 
 namespace tern::broker {
 
@@ -39,8 +39,8 @@ struct session {
   const std::string client_id;
   std::atomic<unsigned> owner;
 
-  mqtt::session_state state;         // inflight windows, QoS 2 ids
-  std::deque<mqtt::delivery> queue;  // waiting for window space or a connection
+  mqtt::session_state state;  // inflight windows, QoS 2 ids
+  delivery_queue queue;       // waiting for window space or a connection
   std::map<std::string, subscription_record, std::less<>> subscriptions;
   std::shared_ptr<client_handler> attached;  // the live connection, if any
   mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;

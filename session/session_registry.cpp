@@ -39,20 +39,25 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
 
   if (fresh) {
     // Clean start: the old session, if any, ends [MQTT-3.1.2-4]; its
-    // connection is closed [MQTT-3.1.4-3] on the worker that owns it.
-    if (existing) {
-      const auto take_down = [this, existing] {
-        if (auto old = std::move(existing->attached))
-          old->kick(mqtt::reason_code::session_taken_over);
-        end_session(existing);
-      };
-      const unsigned owner = existing->owner.load(std::memory_order_acquire);
-      if (owner == here) {
-        take_down();
-      } else {
-        workers_.post(owner, take_down);
+    // connection is closed [MQTT-3.1.4-3] on the worker that owns it. A
+    // resume may be moving it to another worker meanwhile: follow it there,
+    // so the connection that resume attaches is the one closed, and by its
+    // own worker.
+    struct take_down {
+      broker* self;
+      session_ptr s;
+
+      void operator()() const {
+        const unsigned owner = s->owner.load(std::memory_order_acquire);
+        if (owner != self->workers_.current()) {
+          self->workers_.post(owner, *this);
+          return;
+        }
+        if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
+        self->end_session(s);
       }
-    }
+    };
+    if (existing) take_down{this, existing}();
     fresh->version = c.version;
     fresh->expiry_interval = expiry_interval;
     fresh->attached = handler;
@@ -77,26 +82,41 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
         self->workers_.post(owner, *this);
         return;
       }
-      if (s->ended) {  // expired or replaced in between: start afresh
-        auto again = *this;
-        self->workers_.post(target, [again] {
-          again.self->open_session(again.handler, again.connect, again.expiry);
-        });
+      if (!s->ended) {
+        if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
+        // A session that lasts only as long as its connection ends with the
+        // one just closed; its state is not reused [MQTT-3.1.2-6].
+        if (s->expiry_interval == 0) self->end_session(s);
+      }
+      if (s->ended) {  // expired, replaced or ended above: start afresh
+        start_afresh();
         return;
       }
-      if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
       s->owner.store(target, std::memory_order_release);
-      auto attach = [s = s, handler = handler, expiry = expiry, version = connect.version] {
-        s->version = version;
-        s->attached = handler;
-        s->expiry_interval = expiry;
-        handler->attach(s, true);
+      auto attach = [again = *this] {
+        if (again.s->ended) {  // a clean start ended it on its way here
+          again.start_afresh();
+          return;
+        }
+        again.s->version = again.connect.version;
+        again.s->attached = again.handler;
+        again.s->expiry_interval = again.expiry;
+        again.handler->attach(again.s, true);
       };
       if (target == owner) {
         attach();
       } else {
         self->workers_.post(target, std::move(attach));
       }
+    }
+
+    // Opens the session again, on the connection's worker: the registry
+    // then has a newer session for the client id or none.
+    void start_afresh() const {
+      auto again = *this;
+      self->workers_.post(target, [again] {
+        again.self->open_session(again.handler, again.connect, again.expiry);
+      });
     }
   };
   hand_over{this, existing, handler, here, c, expiry_interval}();

@@ -15,8 +15,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-// Large enough that a busy subscriber drains many packets per read.
-constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr std::uint32_t no_size_limit = mqtt::max_variable_byte_integer + 5;
 }  // namespace
 
@@ -27,8 +25,7 @@ std::uint64_t now_ns() noexcept {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-bench_client::bench_client(asio::io_context& io, client_options options,
-                           client_observer& observer)
+bench_client::bench_client(asio::io_context& io, client_options options, client_observer& observer)
     : socket_(io), options_(std::move(options)), observer_(observer) {}
 
 void bench_client::start(const tcp::endpoint& broker) {
@@ -36,7 +33,7 @@ void bench_client::start(const tcp::endpoint& broker) {
     if (ec) return fail("connect: " + ec.message());
     boost::system::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
-    in_.resize(read_buffer_size);
+    in_.resize(options_.read_buffer);
     mqtt::connect c;
     c.version = options_.version;
     c.clean_start = true;
@@ -76,7 +73,9 @@ void bench_client::fail(std::string why) {
   observer_.client_failed(*this);
 }
 
-void bench_client::send(const mqtt::packet& p) { mqtt::encode_append(p, options_.version, out_); }
+void bench_client::send(const mqtt::packet& p) {
+  mqtt::encode_append(p, options_.version, out_);
+}
 
 void bench_client::flush() {
   if (!writing_.empty() || out_.empty() || !socket_.is_open()) return;
@@ -113,7 +112,6 @@ void bench_client::on_read(const boost::system::error_code& ec, std::size_t n) {
   in_used_ += n;
   const std::uint64_t now = now_ns();
   std::size_t pos = 0;
-  in_handler_ = true;
   for (;;) {
     const auto view = std::span<const std::uint8_t>(in_.data() + pos, in_used_ - pos);
     auto header = mqtt::parse_fixed_header(view, no_size_limit, options_.version);
@@ -135,7 +133,6 @@ void bench_client::on_read(const boost::system::error_code& ec, std::size_t n) {
     pos += h.packet_size();
     if (!dispatch(*p, now)) return;
   }
-  in_handler_ = false;
   if (pos != 0) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
     in_used_ -= pos;
@@ -152,7 +149,7 @@ bool bench_client::dispatch(mqtt::packet& p, std::uint64_t now) {
       return false;
     }
     if (ack->reason != mqtt::reason_code::success) {
-      fail("CONNACK refused: " + std::string(mqtt::to_string(ack->reason)));
+      fail("CONNACK refused: " + std::string(mqtt::reason_name(ack->reason)));
       return false;
     }
     connected_ = true;
@@ -161,7 +158,7 @@ bool bench_client::dispatch(mqtt::packet& p, std::uint64_t now) {
   } else if (auto* pub = std::get_if<mqtt::publish>(&p)) {
     on_publish(*pub, now);
   } else if (auto* d = std::get_if<mqtt::disconnect>(&p)) {
-    fail("DISCONNECT from broker: " + std::string(mqtt::to_string(d->reason)));
+    fail("DISCONNECT from broker: " + std::string(mqtt::reason_name(d->reason)));
   } else {
     on_packet(p);
   }

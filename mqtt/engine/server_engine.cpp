@@ -30,6 +30,42 @@ std::optional<std::uint8_t> peek_connect_level(std::span<const std::uint8_t> bod
   return std::nullopt;
 }
 
+// Reason codes a server may put in DISCONNECT (spec 3.14.2.1, table 3-10).
+bool is_disconnect_reason(reason_code rc) {
+  switch (rc) {
+    case reason_code::unspecified_error:
+    case reason_code::malformed_packet:
+    case reason_code::protocol_error:
+    case reason_code::implementation_specific_error:
+    case reason_code::not_authorized:
+    case reason_code::server_busy:
+    case reason_code::server_shutting_down:
+    case reason_code::keep_alive_timeout:
+    case reason_code::session_taken_over:
+    case reason_code::topic_filter_invalid:
+    case reason_code::topic_name_invalid:
+    case reason_code::receive_maximum_exceeded:
+    case reason_code::topic_alias_invalid:
+    case reason_code::packet_too_large:
+    case reason_code::message_rate_too_high:
+    case reason_code::quota_exceeded:
+    case reason_code::administrative_action:
+    case reason_code::payload_format_invalid:
+    case reason_code::retain_not_supported:
+    case reason_code::qos_not_supported:
+    case reason_code::use_another_server:
+    case reason_code::server_moved:
+    case reason_code::shared_subscriptions_not_supported:
+    case reason_code::connection_rate_exceeded:
+    case reason_code::maximum_connect_time:
+    case reason_code::subscription_identifiers_not_supported:
+    case reason_code::wildcard_subscriptions_not_supported:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 server_engine::server_engine(engine_limits limits, steady_time now)
@@ -54,57 +90,88 @@ void server_engine::commit_input(std::size_t n, steady_time now) {
   assert(in_end_ + n <= in_.size());
   in_end_ += n;
   if (n > 0) last_received_ = now;
-  process_input(now);
+  process_buffered();
 }
 
 void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time now) {
+  if (bytes.empty() || phase_ == phase::closed) return;
+  last_received_ = now;
+  if (in_begin_ == in_end_) {
+    // Nothing buffered: parse straight from the caller's bytes and keep only
+    // an incomplete tail, so a connection between packets holds no buffer.
+    const std::size_t used = parse(bytes);
+    if (used == bytes.size() || phase_ == phase::closed) return;
+    bytes = bytes.subspan(used);
+    auto space = input_buffer(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), space.begin());
+    in_end_ += bytes.size();
+    return;
+  }
   auto space = input_buffer(bytes.size());
   std::copy(bytes.begin(), bytes.end(), space.begin());
-  commit_input(bytes.size(), now);
+  in_end_ += bytes.size();
+  process_buffered();
 }
 
-void server_engine::process_input(steady_time) {
+void server_engine::process_buffered() {
+  in_begin_ += parse({in_.data() + in_begin_, in_end_ - in_begin_});
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+    // Give a large buffer back once it is empty: idle connections are many.
+    if (in_.capacity() > 4096) in_ = {};
+  }
+}
+
+std::size_t server_engine::parse(std::span<const std::uint8_t> data) {
+  std::size_t used = 0;
   while (phase_ == phase::awaiting_connect || phase_ == phase::connected) {
-    std::span<const std::uint8_t> pending(in_.data() + in_begin_, in_end_ - in_begin_);
+    const auto pending = data.subspan(used);
     auto header = parse_fixed_header(pending, limits_.maximum_packet_size, version_);
     if (!header) {
       protocol_violation(to_reason_code(header.error()));
-      return;
+      break;
     }
     if (!*header || pending.size() < (*header)->packet_size()) break;  // need more bytes
     const fixed_header h = **header;
-    auto body = pending.subspan(h.size, h.remaining_length);
-    in_begin_ += h.packet_size();
+    const auto body = pending.subspan(h.size, h.remaining_length);
+    used += h.packet_size();
 
+    if (h.type == packet_type::connect && phase_ == phase::connected) {
+      protocol_violation(reason_code::protocol_error);  // [MQTT-3.1.0-2]
+      break;
+    }
     if (phase_ == phase::awaiting_connect && h.type != packet_type::connect) {
       close(reason_code::protocol_error, false);  // [MQTT-3.1.0-1]
-      return;
+      break;
     }
     auto decoded = decode(h, body, version_);
     if (!decoded) {
-      const reason_code reason = to_reason_code(decoded.error());
       if (phase_ == phase::awaiting_connect) {
-        // Answer in the client's own CONNACK format when we can tell it.
-        // An unknown protocol name is not MQTT: close without a word
-        // [MQTT-3.1.2-1]. A known name with a level we lack gets return
-        // code 1 [MQTT-3.1.2-2], in v5 form for a v5 client.
-        const auto level = peek_connect_level(body);
-        if (reason == reason_code::unsupported_protocol_version && level && level != 5) {
-          version_ = protocol_version::v3_1_1;
-          write(connack{false, reason, {}});
-        } else if (level == 5) {
-          version_ = protocol_version::v5;
-          write(connack{false, reason, {}});
-        }
-        close(reason, false);
+        refuse_connect(to_reason_code(decoded.error()), body);
       } else {
-        protocol_violation(reason);
+        protocol_violation(to_reason_code(decoded.error()));
       }
-      return;
+      break;
     }
     handle_packet(std::move(*decoded));
   }
-  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  return used;
+}
+
+void server_engine::refuse_connect(reason_code reason, std::span<const std::uint8_t> body) {
+  // Answer in the client's own CONNACK format when we can tell it. An
+  // unknown protocol name is not MQTT: close without a word
+  // [MQTT-3.1.2-1]. A known name with a level we lack gets return code 1
+  // [MQTT-3.1.2-2], in v5 form for a v5 client.
+  const auto level = peek_connect_level(body);
+  if (reason == reason_code::unsupported_protocol_version && level && level != 5) {
+    version_ = protocol_version::v3_1_1;
+    write(connack{false, reason, {}});
+  } else if (level == 5) {
+    version_ = protocol_version::v5;
+    write(connack{false, reason, {}});
+  }
+  close(reason, false);
 }
 
 void server_engine::on_timer(steady_time now) {
@@ -217,7 +284,7 @@ void server_engine::accept(session_state& state, bool session_present,
   write(connack{session_present, reason_code::success, std::move(properties)});
   phase_ = phase::connected;
   resend_inflight();
-  process_input(last_received_);  // packets pipelined behind CONNECT
+  process_buffered();  // packets pipelined behind CONNECT
 }
 
 void server_engine::reject(reason_code reason, connack_properties properties) {
@@ -229,6 +296,8 @@ void server_engine::reject(reason_code reason, connack_properties properties) {
 
 void server_engine::handle_publish(publish&& p) {
   if (version_ == protocol_version::v5) {
+    if (!p.properties.subscription_identifiers.empty())
+      return protocol_violation(reason_code::protocol_error);  // [MQTT-3.3.4-6]
     if (auto alias = p.properties.topic_alias) {
       if (!inbound_aliases_.in_range(*alias))
         return protocol_violation(reason_code::topic_alias_invalid);  // [MQTT-3.3.2-8/-9]
@@ -346,7 +415,8 @@ void server_engine::handle_disconnect(mqtt::disconnect&& d) {
   if (version_ == protocol_version::v5 && session_expiry_was_zero_ &&
       d.properties.session_expiry_interval.value_or(0) != 0)
     return protocol_violation(reason_code::protocol_error);
-  const bool with_will = d.reason == reason_code::disconnect_with_will_message;
+  // Only a DISCONNECT with reason 0x00 discards the will [MQTT-3.14.4-3].
+  const bool with_will = d.reason != reason_code::normal_disconnection;
   const reason_code reason = d.reason;
   events_.emplace_back(disconnect_received{std::move(d)});
   close(reason, with_will);  // [MQTT-3.1.2-10]: no will after a normal DISCONNECT
@@ -436,6 +506,9 @@ void server_engine::disconnect(reason_code reason) {
 
 void server_engine::protocol_violation(reason_code reason) {
   if (phase_ == phase::closed) return;
+  // Decode failures may carry codes DISCONNECT cannot (e.g. 0x84): those
+  // are protocol errors on an established connection (spec 3.14.2.1).
+  if (!is_disconnect_reason(reason)) reason = reason_code::protocol_error;
   // v5: tell the client why before closing [MQTT-4.13.1-1]; 3.1.1 just closes.
   if (phase_ == phase::connected && version_ == protocol_version::v5)
     write(mqtt::disconnect{reason, {}});
@@ -460,8 +533,9 @@ void server_engine::take_output(std::vector<std::uint8_t>& out) {
 
 bool server_engine::take_events(std::vector<engine_event>& out) {
   out.clear();
+  if (events_.empty()) return false;  // keep no storage while idle
   out.swap(events_);
-  return !out.empty();
+  return true;
 }
 
 }  // namespace tern::mqtt

@@ -103,7 +103,9 @@ class server_engine {
   // report how many with commit_input().
   std::span<std::uint8_t> input_buffer(std::size_t min_size);
   void commit_input(std::size_t n, steady_time now);
-  // Copies `bytes` in and processes them (tests, WebSocket frames).
+  // Processes received bytes in place; only an incomplete trailing packet
+  // is copied into the engine's own buffer (the usual path: the network
+  // layer reads into one buffer per worker, shared by its connections).
   void on_bytes(std::span<const std::uint8_t> bytes, steady_time now);
   // Keep alive and connect timeout; call at or after next_deadline().
   void on_timer(steady_time now);
@@ -137,7 +139,8 @@ class server_engine {
   // Swaps the pending output into `out` (which should be empty).
   void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return out_.size(); }
-  // Swaps the pending events into `out` (cleared first).
+  // Swaps the pending events into `out` (cleared first); false, and no
+  // swap, when there are none.
   bool take_events(std::vector<engine_event>& out);
   std::optional<steady_time> next_deadline() const noexcept;
 
@@ -153,7 +156,11 @@ class server_engine {
  private:
   enum class phase : std::uint8_t { awaiting_connect, authorizing, connected, closed };
 
-  void process_input(steady_time now);
+  void process_buffered();
+  // Decodes and handles the complete packets at the start of `data`;
+  // returns how many bytes it used.
+  std::size_t parse(std::span<const std::uint8_t> data);
+  void refuse_connect(reason_code reason, std::span<const std::uint8_t> body);
   void handle_packet(packet&& p);
   void handle_connect(connect&& c);
   void handle_publish(publish&& p);

@@ -10,10 +10,11 @@
 // 2. Round trip: every packet that decodes is encoded again and must
 //    decode to an equal value, and encoding that value again must give the
 //    same bytes. The PUBLISH fast paths (encode(publish),
-//    encode_publish_header + payload, encode_append) must agree with the
-//    variant path, and a buffer one byte short must get nothing written.
+//    encode_publish_header + payload, encode_append, and the fan-out
+//    encode_append(base, publish_delivery)) must agree with the variant
+//    path, and a buffer one byte short must get nothing written.
 // 3. The engine: the same bytes go to a server_engine as what a client
-//    sent, in reads as large as the first byte says (see drive_engine). The
+//    sent, in reads as large as the last byte says (see drive_engine). The
 //    harness plays the broker above it (accepts the CONNECT, acknowledges
 //    publications, answers SUBSCRIBE/UNSUBSCRIBE and echoes publications
 //    back so the outbound QoS window and the client's acknowledgements are
@@ -54,7 +55,8 @@ constexpr mqtt::protocol_version all_versions[] = {
 
 void print_hex(const char* label, bytes_view bytes) {
   std::fprintf(stderr, "  %s (%zu bytes):", label, bytes.size());
-  for (const std::uint8_t b : bytes) std::fprintf(stderr, " %02x", b);
+  for (const std::uint8_t b : bytes)
+    std::fprintf(stderr, " %02x", b);
   std::fprintf(stderr, "\n");
 }
 
@@ -99,11 +101,27 @@ void check_publish_paths(const mqtt::publish& p, mqtt::protocol_version v, bytes
   std::copy(p.payload.span().begin(), p.payload.span().end(), split.begin() + header);
   if (split != expected) fail("header + payload differs from encode()", v, input, split);
 
+  const auto appends_expected = [&](const std::vector<std::uint8_t>& appended) {
+    return appended.size() == expected.size() + 1 && appended[0] == 0x42 &&
+           std::equal(expected.begin(), expected.end(), appended.begin() + 1);
+  };
   std::vector<std::uint8_t> appended{0x42};
   mqtt::encode_append(p, v, appended);
-  if (appended.size() != expected.size() + 1 || appended[0] != 0x42 ||
-      !std::equal(expected.begin(), expected.end(), appended.begin() + 1))
+  if (!appends_expected(appended))
     fail("encode_append(publish) differs from encode()", v, input, appended);
+
+  // The fan-out path, with the packet as a delivery of itself: its own
+  // properties by default and passed explicitly.
+  const mqtt::publish_properties* const choices[] = {nullptr, &p.properties};
+  for (const mqtt::publish_properties* properties : choices) {
+    const mqtt::publish_delivery d{p.id, p.qos, p.retain, p.dup, properties};
+    if (mqtt::encoded_size(p, d, v) != expected.size())
+      fail("encoded_size(publish, publish_delivery) differs from encode()", v, input, expected);
+    appended = {0x42};
+    mqtt::encode_append(p, d, v, appended);
+    if (!appends_expected(appended))
+      fail("encode_append(publish, publish_delivery) differs from encode()", v, input, appended);
+  }
 }
 
 void check_round_trip(const mqtt::packet& p, mqtt::protocol_version v, bytes_view input) {
@@ -116,7 +134,8 @@ void check_round_trip(const mqtt::packet& p, mqtt::protocol_version v, bytes_vie
   if (!(*again == p)) fail("round trip changed the packet", v, input, encoded);
   if (encode_checked(*again, v, input) != encoded)
     fail("encoding the round-tripped packet gives other bytes", v, input, encoded);
-  if (const auto* pub = std::get_if<mqtt::publish>(&p)) check_publish_paths(*pub, v, input, encoded);
+  if (const auto* pub = std::get_if<mqtt::publish>(&p))
+    check_publish_paths(*pub, v, input, encoded);
 }
 
 // ---- 1. framing and decoding --------------------------------------------------
@@ -177,7 +196,8 @@ class broker_double {
 
   void on(mqtt::connect_requested& e) {
     // A password of "reject" is refused, so the fuzzer can reach reject().
-    if (e.packet.password == "reject") return engine_.reject(mqtt::reason_code::bad_user_name_or_password);
+    if (e.packet.password == "reject")
+      return engine_.reject(mqtt::reason_code::bad_user_name_or_password);
     // Without Clean Start the session resumes with three messages in flight
     // (ids 1, 2, 3: awaiting PUBACK, PUBREC, PUBCOMP). accept() resends
     // them before it reads what the client pipelined, so acknowledgements
@@ -205,9 +225,9 @@ class broker_double {
     if (p.qos != mqtt::qos::at_most_once) {
       // A payload starting with 0xFF is refused, to reach the failure paths.
       const bool refuse = !p.payload.empty() && p.payload.data()[0] == 0xFF;
-      engine_.acknowledge_publish(p.id, p.qos,
-                                  refuse ? mqtt::reason_code::implementation_specific_error
-                                         : mqtt::reason_code::success);
+      engine_.acknowledge_publish(
+          p.id, p.qos,
+          refuse ? mqtt::reason_code::implementation_specific_error : mqtt::reason_code::success);
     }
     // Echo it back, as to a subscriber on this same connection.
     auto message = std::make_shared<mqtt::application_message>();
@@ -218,7 +238,8 @@ class broker_double {
     message->packet.properties.subscription_identifiers.clear();
     mqtt::delivery d{std::move(message), p.qos, p.retain, {}};
     if (version() == mqtt::protocol_version::v5) d.subscription_ids = {1, 42};
-    if (d.qos == mqtt::qos::at_most_once || engine_.can_send_qos()) engine_.send_publish(std::move(d));
+    if (d.qos == mqtt::qos::at_most_once || engine_.can_send_qos())
+      engine_.send_publish(std::move(d));
   }
 
   void on(mqtt::subscribe_requested& e) {
@@ -244,7 +265,8 @@ class broker_double {
 
   void on(mqtt::close_requested&) {
     if (close_events_++ > 0) fail("close_requested raised twice", version(), input_);
-    if (!engine_.is_closed()) fail("close_requested but the engine is not closed", version(), input_);
+    if (!engine_.is_closed())
+      fail("close_requested but the engine is not closed", version(), input_);
   }
 
   void on(mqtt::delivery_completed&) {}
@@ -267,8 +289,7 @@ class broker_double {
         fail("the engine wrote a packet only a client sends", v, input_, output_);
       auto decoded = mqtt::decode(h, rest.subspan(h.size, h.remaining_length), v);
       if (!decoded) {
-        std::fprintf(stderr, "fuzz_decoder: decode error: %s\n",
-                     decoded.error().message().c_str());
+        std::fprintf(stderr, "fuzz_decoder: decode error: %s\n", decoded.error().message().c_str());
         fail("the engine wrote a packet that does not decode", v, input_, output_);
       }
       rest = rest.subspan(h.packet_size());
@@ -292,12 +313,12 @@ void drive_engine(bytes_view data) {
   mqtt::server_engine engine({}, now);
   broker_double broker(engine, state, data);
 
-  // Every input that gets past CONNECT starts with 0x10, so a single split
-  // at a position taken from the first byte would nearly always fall at the
-  // same place. Instead the first byte is the size of every read (0: one
-  // read): packets then straddle reads, and acknowledgements of the echoed
-  // publications arrive after the echoes went out.
-  const std::size_t step = data.empty() || data[0] == 0 ? data.size() : data[0];
+  // The last byte is the size of every read (0: all in one read), so
+  // packets straddle reads and acknowledgements of the echoed publications
+  // can arrive after the echoes went out. (Not the first byte: every input
+  // that gets past CONNECT starts with 0x10, which would pin the reads to
+  // 16 bytes.)
+  const std::size_t step = data.empty() || data.back() == 0 ? data.size() : data.back();
   for (std::size_t at = 0; at < data.size(); at += step) {
     engine.on_bytes(data.subspan(at, std::min(step, data.size() - at)), now);
     broker.pump();
@@ -312,8 +333,8 @@ void drive_engine(bytes_view data) {
     engine.on_timer(*deadline);
     broker.pump();
   }
-  // The connection ends from our side or the peer's, by the last byte.
-  if (!data.empty() && (data.back() & 1) != 0) {
+  // The connection ends from our side or the peer's, by the input's size.
+  if (data.size() % 2 != 0) {
     engine.disconnect(mqtt::reason_code::server_shutting_down);
   } else {
     engine.on_peer_closed();
@@ -325,7 +346,8 @@ void drive_engine(bytes_view data) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const bytes_view input(data, size);
-  for (const mqtt::protocol_version v : all_versions) decode_stream(input, v);
+  for (const mqtt::protocol_version v : all_versions)
+    decode_stream(input, v);
   drive_engine(input);
   return 0;
 }

@@ -7,8 +7,8 @@ usually followed by more packets. libFuzzer mutates from these, so covering
 every packet type and every property identifier here saves it from having
 to discover the framing by itself.
 
-The fuzz target takes the engine's read size from the first byte (0x10 for
-a CONNECT), so seeds need no prefix.
+The fuzz target takes the engine's read size from the last byte, so seeds
+need no prefix or suffix: their own last bytes give a mix of read sizes.
 
 Usage: make_corpus.py [OUTPUT_DIR]    (python3 standard library only)
 

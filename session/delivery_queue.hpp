@@ -1,0 +1,34 @@
+#pragma once
+// A session's FIFO of deliveries waiting for window space or a connection.
+//
+// Most sessions never queue anything, and std::deque allocates about 600
+// bytes as soon as it is constructed; this allocates on the first push
+// only, which keeps an idle connection's footprint small.
+//
+// Thread: the session's owner worker, like the session.
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+
+#include "mqtt/engine/message.hpp"
+
+namespace tern::broker {
+
+class delivery_queue {
+ public:
+  bool empty() const noexcept { return !items_ || items_->empty(); }
+  std::size_t size() const noexcept { return items_ ? items_->size() : 0; }
+  mqtt::delivery& front() { return items_->front(); }
+  void pop_front() { items_->pop_front(); }
+  void push_back(mqtt::delivery d) {
+    if (!items_) items_ = std::make_unique<std::deque<mqtt::delivery>>();
+    items_->push_back(std::move(d));
+  }
+  void clear() noexcept { items_.reset(); }
+
+ private:
+  std::unique_ptr<std::deque<mqtt::delivery>> items_;
+};
+
+}  // namespace tern::broker
