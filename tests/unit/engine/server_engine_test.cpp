@@ -445,5 +445,48 @@ TEST_F(engine_test, PingreqAnswered_MQTT_3_12_4_1) {
   EXPECT_EQ(output_bytes(engine_), (std::vector<std::uint8_t>{0xd0, 0x00}));
 }
 
+TEST_F(engine_test, SecondConnectThatFailsToDecodeIsStillProtocolError_MQTT_3_1_0_2) {
+  connect_and_accept(v::v5);
+  // CONNECT "MQTT" level 6: undecodable, but a second CONNECT all the same.
+  send_bytes({0x10, 0x07, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x06});
+  auto out = written(v::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<disconnect>(out[0]).reason, reason_code::protocol_error)
+      << "0x84 is not a DISCONNECT reason";
+}
+
+TEST_F(engine_test, DisconnectWithErrorReasonPublishesWill_MQTT_3_14_4_3) {
+  connect_and_accept(v::v5);
+  send(disconnect{reason_code::unspecified_error, {}}, v::v5);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_TRUE(std::get<close_requested>(ev[1]).publish_will);
+}
+
+TEST_F(engine_test, SubscriptionIdentifierFromClientIsProtocolError_MQTT_3_3_4_6) {
+  connect_and_accept(v::v5);
+  publish p;
+  p.topic = "t";
+  p.properties.subscription_identifiers = {7};
+  send(p, v::v5);
+  EXPECT_EQ(only<close_requested>(events()).reason, reason_code::protocol_error);
+}
+
+TEST_F(engine_test, PartialPacketKeptAcrossReads) {
+  connect_and_accept(v::v3_1_1);
+  std::vector<std::uint8_t> bytes;
+  publish p;
+  p.topic = "a/b";
+  p.payload = shared_bytes::copy_of("payload");
+  encode_append(p, v::v3_1_1, bytes);
+  encode_append(p, v::v3_1_1, bytes);
+  // One read with a packet and a half, then the rest.
+  const std::size_t cut = bytes.size() / 2 + 3;
+  engine_.on_bytes(std::span(bytes).first(cut), now_);
+  EXPECT_EQ(events().size(), 1u);
+  engine_.on_bytes(std::span(bytes).subspan(cut), now_);
+  EXPECT_EQ(only<publish_received>(events()).packet.payload.view(), "payload");
+}
+
 }  // namespace
 }  // namespace tern::mqtt::test
