@@ -31,6 +31,11 @@ namespace tern::broker {
 
 class client_handler;
 
+// The message a PUBLISH becomes once received: per-delivery fields cleared
+// (packet id, DUP, topic alias, subscription identifiers) and the v5
+// Message Expiry turned into a wall-clock deadline.
+mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher);
+
 class broker {
  public:
   broker(broker_config config, worker_pool& workers);
@@ -81,6 +86,9 @@ class broker {
   std::size_t congestion_threshold() const noexcept {
     return config_.max_queued_messages != 0 ? config_.max_queued_messages : 1000;
   }
+
+  // Publishes a will message as an application message [MQTT-3.1.2-8].
+  void publish_will(mqtt::will_message&& will);
 
   // Hands `d` to session `s` (on s's owner worker): straight to its
   // connection when the window allows, otherwise into its queue.

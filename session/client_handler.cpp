@@ -17,19 +17,6 @@ struct overloaded : F... {
   using F::operator()...;
 };
 
-mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher) {
-  auto m = std::make_shared<mqtt::application_message>();
-  p.id = 0;
-  p.dup = false;
-  p.properties.topic_alias.reset();
-  p.properties.subscription_identifiers.clear();
-  if (auto expiry = p.properties.message_expiry_interval)
-    m->expires_at = std::chrono::system_clock::now() + std::chrono::seconds(*expiry);
-  m->packet = std::move(p);
-  m->publisher = publisher;
-  return m;
-}
-
 }  // namespace
 
 client_handler::client_handler(broker& b, client_transport& transport, clock::time_point now)
@@ -140,6 +127,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     return;
   }
   session_ = s;
+  s->delayed_will.reset();  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
   spdlog::info("New client connected from {} as {} {}", remote_address(), client_id_,
                connect_summary_);
   mqtt::connack_properties props;
@@ -302,7 +290,20 @@ void client_handler::on_close(const mqtt::close_requested& c) {
     engine_.detach_session();
     broker_.stats().clients_connected.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (c.publish_will && session_) publish_will();  // [MQTT-3.1.2-8]
+  if (c.publish_will && session_ && will_) {
+    const auto delay = will_->properties.will_delay_interval.value_or(0);
+    if (delay == 0) {
+      broker_.publish_will(std::move(*will_));  // [MQTT-3.1.2-8]
+    } else if (was_attached && session_->expiry_interval != 0) {
+      // The session outlives us: the will waits for its delay
+      // [MQTT-3.1.3-9] (published by broker::expire_sessions).
+      session_->delayed_will = std::move(will_);
+      session_->will_due = clock::now() + std::chrono::seconds(delay);
+    } else if (was_attached) {
+      broker_.publish_will(std::move(*will_));  // the session ends now, so does the delay
+    }
+    // Kicked with a delay: the session was resumed elsewhere within it.
+  }
   will_.reset();
   if (was_attached) {
     session_->attached.reset();
@@ -310,24 +311,6 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   }
   session_.reset();
   if (transport_ != nullptr) transport_->close_after_output();
-}
-
-void client_handler::publish_will() {
-  if (!will_) return;
-  mqtt::publish p;
-  p.topic = std::move(will_->topic);
-  p.payload = std::move(will_->payload);
-  p.qos = will_->qos;
-  p.retain = will_->retain;
-  auto& wp = will_->properties;
-  p.properties.payload_format_indicator = wp.payload_format_indicator;
-  p.properties.message_expiry_interval = wp.message_expiry_interval;
-  p.properties.content_type = std::move(wp.content_type);
-  p.properties.response_topic = std::move(wp.response_topic);
-  p.properties.correlation_data = std::move(wp.correlation_data);
-  p.properties.user = std::move(wp.user);
-  will_.reset();
-  broker_.publish(make_message(std::move(p), 0));
 }
 
 void client_handler::output_ready() {

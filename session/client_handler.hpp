@@ -72,7 +72,6 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void on_subscribe(mqtt::subscribe& s);
   void on_unsubscribe(mqtt::unsubscribe& u);
   void on_close(const mqtt::close_requested& c);
-  void publish_will();
   void output_ready();
 
   broker& broker_;

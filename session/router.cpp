@@ -7,6 +7,35 @@
 
 namespace tern::broker {
 
+mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher) {
+  auto m = std::make_shared<mqtt::application_message>();
+  p.id = 0;
+  p.dup = false;
+  p.properties.topic_alias.reset();
+  p.properties.subscription_identifiers.clear();
+  if (auto expiry = p.properties.message_expiry_interval)
+    m->expires_at = std::chrono::system_clock::now() + std::chrono::seconds(*expiry);
+  m->packet = std::move(p);
+  m->publisher = publisher;
+  return m;
+}
+
+void broker::publish_will(mqtt::will_message&& will) {
+  mqtt::publish p;
+  p.topic = std::move(will.topic);
+  p.payload = std::move(will.payload);
+  p.qos = will.qos;
+  p.retain = will.retain;
+  auto& wp = will.properties;
+  p.properties.payload_format_indicator = wp.payload_format_indicator;
+  p.properties.message_expiry_interval = wp.message_expiry_interval;
+  p.properties.content_type = std::move(wp.content_type);
+  p.properties.response_topic = std::move(wp.response_topic);
+  p.properties.correlation_data = std::move(wp.correlation_data);
+  p.properties.user = std::move(wp.user);
+  publish(make_message(std::move(p), 0));
+}
+
 // --- subscriptions -----------------------------------------------------------------
 
 bool broker::subscribe(const session_ptr& s, const std::string& filter,

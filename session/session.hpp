@@ -49,6 +49,11 @@ struct session {
   std::uint32_t expiry_interval = 0;
   std::chrono::steady_clock::time_point disconnected_at{};
   bool ended = false;  // replaced or expired: deliveries to it are dropped
+  // v5 Will Delay Interval: the will of the last connection, published at
+  // `will_due` or when the session ends, whichever comes first, and
+  // dropped if a connection resumes the session before [MQTT-3.1.3-9].
+  std::unique_ptr<mqtt::will_message> delayed_will;
+  std::chrono::steady_clock::time_point will_due{};
 
   // Backpressure. A connected session whose queue passed the congestion
   // threshold sets `congested`; publishers that routed to it hold their

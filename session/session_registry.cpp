@@ -131,6 +131,8 @@ void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::
 void broker::end_session(const session_ptr& s) {
   if (s->ended) return;
   s->ended = true;
+  if (auto will = std::move(s->delayed_will))
+    publish_will(std::move(*will));  // session ended first
   unsubscribe_all(*s);
   s->queue.clear();
   queue_drained(*s, true);
@@ -143,14 +145,19 @@ void broker::end_session(const session_ptr& s) {
 void broker::expire_sessions(std::chrono::steady_clock::time_point now) {
   const unsigned here = workers_.current();
   std::vector<session_ptr> expired;
+  std::vector<session_ptr> wills_due;
   {
     std::lock_guard lock(registry_mutex_);
     for (const auto& [id, s] : sessions_by_client_id_) {
       if (s->owner.load(std::memory_order_acquire) != here || s->attached) continue;
+      if (s->delayed_will && now >= s->will_due) wills_due.push_back(s);
       if (s->expiry_interval == never_expires) continue;
       if (now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval))
         expired.push_back(s);
     }
+  }
+  for (const auto& s : wills_due) {
+    if (auto will = std::move(s->delayed_will)) publish_will(std::move(*will));
   }
   for (const auto& s : expired) {
     end_session(s);
