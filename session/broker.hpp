@@ -10,6 +10,7 @@
 // publishes are rare next to deliveries). Work on a session happens on its
 // owner worker; routing posts one batch per target worker per message.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -83,8 +84,14 @@ class broker {
   // it is below half the congestion threshold; `force` wakes them anyway
   // (the session went offline or ended).
   void queue_drained(session& s, bool force = false);
+  // A connected session is congested once its queue holds a few windows'
+  // worth: enough to keep its connection busy, small enough that queueing
+  // adds little latency (a deep queue only delays every message behind it).
   std::size_t congestion_threshold() const noexcept {
-    return config_.max_queued_messages != 0 ? config_.max_queued_messages : 1000;
+    const std::size_t windows = 4 * std::max<std::size_t>(config_.limits.max_inflight, 16);
+    const std::size_t bound =
+        config_.max_queued_messages != 0 ? config_.max_queued_messages : windows;
+    return std::min(bound, windows);
   }
 
   // Publishes a will message as an application message [MQTT-3.1.2-8].
