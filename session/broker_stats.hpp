@@ -20,6 +20,7 @@ struct broker_stats {
   std::atomic<std::uint64_t> dropped_qos0_backlog{0};  // slow consumer, QoS 0
   std::atomic<std::uint64_t> dropped_queue_full{0};    // max_queued_messages/bytes
   std::atomic<std::uint64_t> dropped_too_large{0};     // client's maximum packet size
+  std::atomic<std::uint64_t> dropped_expired{0};       // v5 message expiry passed while queued
 
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.fetch_add(n, std::memory_order_relaxed);

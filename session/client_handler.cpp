@@ -239,6 +239,16 @@ void client_handler::on_unsubscribe(mqtt::unsubscribe& u) {
 bool client_handler::try_deliver(mqtt::delivery& d) {
   if (engine_.is_closed()) return false;
   auto& stats = broker_.stats();
+  if (const auto& expires_at = d.message->expires_at) {
+    const auto left = *expires_at - std::chrono::system_clock::now();
+    if (left <= std::chrono::system_clock::duration::zero()) {
+      broker_stats::add(stats.dropped_expired);  // expired while queued [MQTT-3.3.2-5]
+      return true;
+    }
+    // Rounded up, so a message never arrives announcing it has expired.
+    d.remaining_expiry =
+        static_cast<std::uint32_t>(std::chrono::ceil<std::chrono::seconds>(left).count());
+  }
   if (d.qos == mqtt::qos::at_most_once) {
     const std::size_t backlog =
         engine_.output_size() + (transport_ ? transport_->pending_output_bytes() : 0);

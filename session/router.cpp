@@ -94,7 +94,8 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
   const auto now = std::chrono::system_clock::now();
   for (auto& m : found) {
     if (m->expires_at && *m->expires_at <= now) continue;  // expired while retained
-    mqtt::delivery d{m, std::min(m->packet.qos, r.options.max_qos), true, {}};  // [MQTT-3.3.1-8]
+    mqtt::delivery d{
+        m, std::min(m->packet.qos, r.options.max_qos), true, {}, {}};  // [MQTT-3.3.1-8]
     if (r.identifier != 0) d.subscription_ids.push_back(r.identifier);
     deliver_here(s, std::move(d));
   }
@@ -128,6 +129,7 @@ void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& ou
     mqtt::delivery d{m,
                      std::min(m->packet.qos, e.options.max_qos),
                      e.options.retain_as_published && m->packet.retain,
+                     {},
                      {}};  // [MQTT-3.3.1-9]
     if (e.identifier != 0) d.subscription_ids.push_back(e.identifier);
     out.push_back({s, std::move(d)});

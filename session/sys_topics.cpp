@@ -65,7 +65,8 @@ void sys_topics::publish(std::chrono::steady_clock::time_point now) {
   publish_value("$SYS/broker/publish/messages/dropped",
                 std::to_string(broker_stats::get(s.dropped_qos0_backlog) +
                                broker_stats::get(s.dropped_queue_full) +
-                               broker_stats::get(s.dropped_too_large)));
+                               broker_stats::get(s.dropped_too_large) +
+                               broker_stats::get(s.dropped_expired)));
   publish_value("$SYS/broker/bytes/received", get(s.bytes_received));
   publish_value("$SYS/broker/bytes/sent", get(s.bytes_sent));
   publish_value("$SYS/broker/subscriptions/count", std::to_string(broker_.subscription_count()));
@@ -74,6 +75,7 @@ void sys_topics::publish(std::chrono::steady_clock::time_point now) {
   publish_value("$SYS/broker/tern/dropped/qos0_backlog", get(s.dropped_qos0_backlog));
   publish_value("$SYS/broker/tern/dropped/queue_full", get(s.dropped_queue_full));
   publish_value("$SYS/broker/tern/dropped/too_large", get(s.dropped_too_large));
+  publish_value("$SYS/broker/tern/dropped/expired", get(s.dropped_expired));
 
   const double interval_s = std::max(0.001, std::chrono::duration<double>(now - last_).count());
   last_ = now;

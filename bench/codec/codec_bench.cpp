@@ -312,7 +312,7 @@ void bm_engine_send_qos0(benchmark::State& state, std::size_t payload_size) {
 
   const auto send_batch = [&] {
     for (int i = 0; i < stream_packets; ++i)
-      c.engine.send_publish(mqtt::delivery{shared, mqtt::qos::at_most_once, false, {}});
+      c.engine.send_publish(mqtt::delivery{shared, mqtt::qos::at_most_once, false, {}, {}});
     c.engine.take_output(c.output);  // what the connection would write
     benchmark::DoNotOptimize(c.output.data());
   };

@@ -36,6 +36,9 @@ struct delivery {
   mqtt::qos qos = qos::at_most_once;            // min(message QoS, granted QoS)
   bool retain = false;                          // retain flag as sent to this receiver
   std::vector<std::uint32_t> subscription_ids;  // v5; empty otherwise
+  // v5: the Message Expiry Interval still left when it is sent, which
+  // replaces the published one [MQTT-3.3.2-6]; empty when it never expires.
+  std::optional<std::uint32_t> remaining_expiry;
 };
 
 }  // namespace tern::mqtt

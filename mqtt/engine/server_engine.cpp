@@ -458,13 +458,14 @@ bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
   const delivery& d = entry.delivery;
   const publish& base = d.message->packet;
   publish_delivery how{entry.id, d.qos, d.retain, dup, nullptr};
-  // v5: this receiver's subscription identifiers [MQTT-3.3.4-3]. The copy
-  // is made only when there are some; otherwise the message's own
-  // properties are written as they are.
+  // v5: this receiver's subscription identifiers [MQTT-3.3.4-3] and the
+  // expiry left [MQTT-3.3.2-6]. The copy is made only when there are such;
+  // otherwise the message's own properties are written as they are.
   publish_properties with_ids;
-  if (version_ == protocol_version::v5 && !d.subscription_ids.empty()) {
+  if (version_ == protocol_version::v5 && (!d.subscription_ids.empty() || d.remaining_expiry)) {
     with_ids = base.properties;
     with_ids.subscription_identifiers = d.subscription_ids;
+    if (d.remaining_expiry) with_ids.message_expiry_interval = d.remaining_expiry;
     how.properties = &with_ids;
   }
   if (client_maximum_packet_size_ != 0 &&

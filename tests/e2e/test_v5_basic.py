@@ -2,6 +2,7 @@
 identifiers, no local, topic aliases."""
 
 import struct
+import time
 import unittest
 
 import paho.mqtt.client as mqtt
@@ -126,6 +127,29 @@ class Options(BrokerTestCase):
         self.assertEqual([(m.topic, m.payload) for m in got],
                          [("alias/long/topic", b"1"), ("alias/long/topic", b"2")])
         self.assertFalse(r.eof)
+
+
+class MessageExpiry(BrokerTestCase):
+    def test_expired_while_queued_is_not_delivered(self):
+        """A message whose expiry passes while queued for an offline session
+        is dropped [MQTT-3.3.2-5]; one still alive arrives with the time
+        left, not the time published [MQTT-3.3.2-6]."""
+        sub = self.paho("expiry-sub", protocol=MQTTv5, clean=False, session_expiry=600)
+        sub.subscribe("v5/expiry/#", qos=1)
+        sub.disconnect()
+        pub = self.paho(protocol=MQTTv5)
+        short = Properties(PacketTypes.PUBLISH)
+        short.MessageExpiryInterval = 1
+        pub.publish("v5/expiry/short", b"gone", qos=1, properties=short)
+        long = Properties(PacketTypes.PUBLISH)
+        long.MessageExpiryInterval = 60
+        pub.publish("v5/expiry/long", b"kept", qos=1, properties=long)
+        time.sleep(2.2)
+        sub = self.paho("expiry-sub", protocol=MQTTv5, clean=False, session_expiry=600)
+        got = sub.expect(1) + sub.drain()
+        self.assertEqual([m.payload for m in got], [b"kept"])
+        left = got[0].properties.MessageExpiryInterval
+        self.assertTrue(55 <= left <= 58, left)
 
 
 if __name__ == "__main__":

@@ -213,9 +213,9 @@ class broker_double {
     message->packet.topic = "resumed/topic";
     message->packet.payload = mqtt::shared_bytes::copy_of("unacknowledged");
     state_.outbound = {
-        {1, phase::awaiting_puback, {message, mqtt::qos::at_least_once, false, {}}},
-        {2, phase::awaiting_pubrec, {message, mqtt::qos::exactly_once, false, {}}},
-        {3, phase::awaiting_pubcomp, {nullptr, mqtt::qos::exactly_once, false, {}}},
+        {1, phase::awaiting_puback, {message, mqtt::qos::at_least_once, false, {}, {}}},
+        {2, phase::awaiting_pubrec, {message, mqtt::qos::exactly_once, false, {}, {}}},
+        {3, phase::awaiting_pubcomp, {nullptr, mqtt::qos::exactly_once, false, {}, {}}},
     };
     state_.last_id = 3;
   }
@@ -236,7 +236,7 @@ class broker_double {
     message->packet.dup = false;
     message->packet.properties.topic_alias.reset();
     message->packet.properties.subscription_identifiers.clear();
-    mqtt::delivery d{std::move(message), p.qos, p.retain, {}};
+    mqtt::delivery d{std::move(message), p.qos, p.retain, {}, {}};
     if (version() == mqtt::protocol_version::v5) d.subscription_ids = {1, 42};
     if (d.qos == mqtt::qos::at_most_once || engine_.can_send_qos())
       engine_.send_publish(std::move(d));

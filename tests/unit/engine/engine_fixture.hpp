@@ -76,7 +76,7 @@ class engine_fixture : public ::testing::Test {
     m->packet.topic = std::move(topic);
     m->packet.payload = shared_bytes::copy_of(payload);
     m->packet.qos = q;
-    return delivery{m, q, false, {}};
+    return delivery{m, q, false, {}, {}};
   }
 
   steady_time now_{std::chrono::seconds(1000)};
