@@ -19,16 +19,29 @@ class delivery_queue {
  public:
   bool empty() const noexcept { return !items_ || items_->empty(); }
   std::size_t size() const noexcept { return items_ ? items_->size() : 0; }
+  // Payload bytes queued (max_queued_bytes counts these, as mosquitto does).
+  std::size_t bytes() const noexcept { return bytes_; }
   mqtt::delivery& front() { return items_->front(); }
-  void pop_front() { items_->pop_front(); }
+  void pop_front() {
+    bytes_ -= payload_size(items_->front());
+    items_->pop_front();
+  }
   void push_back(mqtt::delivery d) {
     if (!items_) items_ = std::make_unique<std::deque<mqtt::delivery>>();
+    bytes_ += payload_size(d);
     items_->push_back(std::move(d));
   }
-  void clear() noexcept { items_.reset(); }
+  void clear() noexcept {
+    items_.reset();
+    bytes_ = 0;
+  }
 
  private:
+  static std::size_t payload_size(const mqtt::delivery& d) noexcept {
+    return d.message ? d.message->packet.payload.size() : 0;
+  }
   std::unique_ptr<std::deque<mqtt::delivery>> items_;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace tern::broker

@@ -255,7 +255,12 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
 }
 
 void broker::enqueue(session& s, mqtt::delivery&& d) {
-  if (config_.max_queued_messages != 0 && s.queue.size() >= config_.max_queued_messages) {
+  const bool too_many =
+      config_.max_queued_messages != 0 && s.queue.size() >= config_.max_queued_messages;
+  const bool too_big =
+      config_.max_queued_bytes != 0 &&
+      s.queue.bytes() + d.message->packet.payload.size() > config_.max_queued_bytes;
+  if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
     return;
   }

@@ -271,6 +271,27 @@ TEST(Sessions, OfflineQueueBoundDropsNewest) {
   EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"m1", "m2", "m3"}));
 }
 
+// max_queued_bytes bounds the queued payload bytes the same way.
+TEST(Sessions, OfflineQueueByteBoundDropsNewest) {
+  broker_config config;
+  config.max_queued_bytes = 10;
+  world w(2, config);
+  test_client pub(w, "pub", v::v3_1_1, 0);
+  test_client sub(w, "sub", v::v3_1_1, 1);
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(sub.connect(persistent(v::v3_1_1)));
+  ASSERT_TRUE(sub.subscribe("o", qos::at_least_once));
+  sub.disconnect();
+  for (const char* payload : {"1234", "5678", "abcd", "xy"}) {
+    EXPECT_TRUE(pub.completed(pub.publish("o", payload, qos::at_least_once)));
+  }
+  // 4 + 4 fit, 4 more would make 12 > 10, the last 2 make exactly 10.
+  EXPECT_EQ(broker_stats::get(w.b.stats().dropped_queue_full), 1u);
+  auto ack = sub.connect(persistent(v::v3_1_1));
+  ASSERT_TRUE(ack && ack->session_present);
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"1234", "5678", "xy"}));
+}
+
 // QoS 0 is queued for an offline session only with queue_qos0_messages.
 TEST(Sessions, OfflineQos0QueuedOnlyWhenConfigured) {
   for (const bool queue_qos0 : {false, true}) {
