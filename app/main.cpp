@@ -4,6 +4,8 @@
 //   tern -c FILE         read a mosquitto.conf-style file
 //   tern -p PORT         serve 127.0.0.1:PORT (with -c: replaces its listeners)
 //   tern -v              verbose (debug) logging
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -30,6 +32,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  // Every client is a file descriptor: take all the kernel allows us
+  // (often 1024 soft against 524288 hard), or a gateway tops out early.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   try {

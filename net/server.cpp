@@ -101,7 +101,15 @@ void server::do_accept(std::size_t listener) {
             std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
           });
         } else {
-          spdlog::warn("accept failed: {}", ec.message());
+          // Typically out of file descriptors: retrying at once would spin
+          // on the same error, so pause the listener briefly.
+          spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+          auto pause = std::make_shared<asio::steady_timer>(workers_.context(0),
+                                                            std::chrono::milliseconds(100));
+          pause->async_wait([this, listener, pause](const boost::system::error_code& wait_ec) {
+            if (!wait_ec && acceptors_[listener]->is_open()) do_accept(listener);
+          });
+          return;
         }
         do_accept(listener);
       });
