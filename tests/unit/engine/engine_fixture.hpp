@@ -21,6 +21,9 @@ class engine_fixture : public ::testing::Test {
 
   void advance(ms d) { now_ += d; }
 
+  // A fresh engine with other limits (before anything is sent).
+  void use_limits(engine_limits limits) { engine_ = server_engine(limits, now_); }
+
   void send(const packet& p, protocol_version v) {
     std::vector<std::uint8_t> bytes;
     encode_append(p, v, bytes);

@@ -227,27 +227,16 @@ TEST_F(engine_test, QoS2StateSurvivesTheConnection) {
 TEST_F(engine_test, ReceiveMaximumExceededV5_MQTT_3_3_4_9) {
   engine_limits limits;
   limits.receive_maximum = 1;
-  server_engine e(limits, now_);
-  connect c;
-  c.version = v::v5;
-  c.client_id = "a";
-  std::vector<std::uint8_t> bytes;
-  encode_append(c, v::v5, bytes);
-  e.on_bytes(bytes, now_);
-  std::vector<engine_event> ev;
-  e.take_events(ev);
-  e.accept(state_, false, {});
-  e.take_output(bytes);
+  use_limits(limits);
+  connect_and_accept(v::v5);
   publish p;
   p.topic = "t";
   p.qos = qos::at_least_once;
   for (packet_id id : {1, 2}) {
     p.id = id;
-    bytes.clear();
-    encode_append(p, v::v5, bytes);
-    e.on_bytes(bytes, now_);
+    send(p, v::v5);
   }
-  e.take_events(ev);
+  auto ev = events();
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(std::get<close_requested>(ev[1]).reason, reason_code::receive_maximum_exceeded);
 }
@@ -257,30 +246,19 @@ TEST_F(engine_test, ReceiveMaximumExceededV5_MQTT_3_3_4_9) {
 TEST_F(engine_test, OutboundQoS1WindowAndCompletion) {
   engine_limits limits;
   limits.max_inflight = 2;
-  server_engine e(limits, now_);
-  connect c;
-  c.client_id = "a";
-  std::vector<std::uint8_t> bytes;
-  encode_append(c, v::v3_1_1, bytes);
-  e.on_bytes(bytes, now_);
-  std::vector<engine_event> ev;
-  e.take_events(ev);
-  e.accept(state_, false, {});
-  EXPECT_TRUE(e.send_publish(make_delivery("a/b", "x", qos::at_least_once)));
-  EXPECT_TRUE(e.send_publish(make_delivery("a/b", "y", qos::at_least_once)));
-  EXPECT_FALSE(e.can_send_qos());
-  e.take_output(bytes);
-  // CONNACK, then PUBLISH QoS 1: topic "a/b", id 1, payload "x"; then id 2.
-  EXPECT_EQ(bytes,
-            (std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x00,                                  //
-                                       0x32, 0x08, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01, 'x',  //
+  use_limits(limits);
+  connect_and_accept(v::v3_1_1);
+  EXPECT_TRUE(engine_.send_publish(make_delivery("a/b", "x", qos::at_least_once)));
+  EXPECT_TRUE(engine_.send_publish(make_delivery("a/b", "y", qos::at_least_once)));
+  EXPECT_FALSE(engine_.can_send_qos());
+  // PUBLISH QoS 1: topic "a/b", id 1, payload "x"; then id 2.
+  EXPECT_EQ(output_bytes(engine_),
+            (std::vector<std::uint8_t>{0x32, 0x08, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01, 'x',  //
                                        0x32, 0x08, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x02, 'y'}));
-  bytes = {0x40, 0x02, 0x00, 0x01};  // PUBACK 1
-  e.on_bytes(bytes, now_);
-  e.take_events(ev);
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(std::get<delivery_completed>(ev[0]).delivery.message->packet.payload.view(), "x");
-  EXPECT_TRUE(e.can_send_qos());
+  send_bytes({0x40, 0x02, 0x00, 0x01});  // PUBACK 1
+  const auto done = only<delivery_completed>(events());
+  EXPECT_EQ(done.delivery.message->packet.payload.view(), "x");
+  EXPECT_TRUE(engine_.can_send_qos());
   EXPECT_EQ(state_.outbound.size(), 1u);
 }
 
@@ -411,26 +389,13 @@ TEST_F(engine_test, PeerCloseTriggersWill) {
 TEST_F(engine_test, PacketTooLargeV5) {
   engine_limits limits;
   limits.maximum_packet_size = 64;
-  server_engine e(limits, now_);
-  connect c;
-  c.version = v::v5;
-  c.client_id = "a";
-  std::vector<std::uint8_t> bytes;
-  encode_append(c, v::v5, bytes);
-  e.on_bytes(bytes, now_);
-  std::vector<engine_event> ev;
-  e.take_events(ev);
-  e.accept(state_, false, {});
-  e.take_output(bytes);
+  use_limits(limits);
+  connect_and_accept(v::v5);
   // Only the fixed header of a 1000-byte PUBLISH: refused before the body.
-  bytes = {0x30, 0xe8, 0x07};
-  e.on_bytes(bytes, now_);
-  e.take_events(ev);
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(std::get<close_requested>(ev[0]).reason, reason_code::packet_too_large);
-  e.take_output(bytes);
+  send_bytes({0x30, 0xe8, 0x07});
+  EXPECT_EQ(only<close_requested>(events()).reason, reason_code::packet_too_large);
   // DISCONNECT 0x95, property length omitted (spec 3.14.2.2.1).
-  EXPECT_EQ(bytes, (std::vector<std::uint8_t>{0xe0, 0x01, 0x95}));
+  EXPECT_EQ(output_bytes(engine_), (std::vector<std::uint8_t>{0xe0, 0x01, 0x95}));
 }
 
 TEST_F(engine_test, ServerOnlyPacketFromClientIsProtocolError) {
