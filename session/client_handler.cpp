@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mqtt/codec/topic.hpp"
+#include "mqtt/codec/utf8.hpp"
 #include "session/broker.hpp"
 
 namespace tern::broker {
@@ -160,6 +161,14 @@ void client_handler::on_publish(mqtt::publish& p) {
   broker_stats::add(broker_.stats().publish_received);
   if (p.retain && !config.retain_available)
     return engine_.disconnect(mqtt::reason_code::retain_not_supported);  // spec 3.3.1.3
+  // A payload announced as UTF-8 must be UTF-8: refused with 0x99, QoS 0
+  // by closing, as mosquitto does (spec 3.3.2.3.2).
+  if (p.properties.payload_format_indicator == 1 && !mqtt::is_valid_mqtt_utf8(p.payload.view())) {
+    if (q == mqtt::qos::at_most_once)
+      return engine_.disconnect(mqtt::reason_code::payload_format_invalid);
+    engine_.acknowledge_publish(id, q, mqtt::reason_code::payload_format_invalid);
+    return;
+  }
   if (config.message_size_limit != 0 && p.payload.size() > config.message_size_limit) {
     // Too large to accept: dropped, and a v5 publisher is told so.
     if (q != mqtt::qos::at_most_once)

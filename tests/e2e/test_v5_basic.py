@@ -9,7 +9,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from broker import BrokerTestCase
+from broker import BrokerTestCase, mosquitto_deviation
 from clients import MQTTv5, MQTTv311, user_properties
 from raw_mqtt import PUBACK, V5, publish_packet
 
@@ -150,6 +150,26 @@ class MessageExpiry(BrokerTestCase):
         self.assertEqual([m.payload for m in got], [b"kept"])
         left = got[0].properties.MessageExpiryInterval
         self.assertTrue(55 <= left <= 58, left)
+
+
+class PayloadFormat(BrokerTestCase):
+    @mosquitto_deviation("mosquitto 2.0.11 accepts and forwards it (PUBACK success)")
+    def test_payload_announced_as_utf8_must_be_utf8(self):
+        """Payload Format Indicator 1 with a payload that is not UTF-8:
+        PUBACK 0x99 and the message is not forwarded (spec 3.3.2.3.2); a
+        valid one passes."""
+        sub = self.paho(protocol=MQTTv5)
+        sub.subscribe("v5/pfi", qos=1)
+        r = self.raw_connect("pfi-pub", version=V5)
+        pfi = bytes([0x01, 0x01])  # property 0x01 Payload Format Indicator = 1
+        r.send(publish_packet("v5/pfi", b"\xff\xfe", qos=1, pid=1, version=V5, properties=pfi))
+        ack = r.expect_packet(PUBACK)
+        self.assertEqual((ack.pid(), ack.body[2]), (1, 0x99))
+        r.send(publish_packet("v5/pfi", "ünïcode".encode(), qos=1, pid=2, version=V5,
+                              properties=pfi))
+        ack = r.expect_packet(PUBACK)
+        self.assertEqual(ack.pid(), 2)
+        self.assertEqual([m.payload for m in sub.expect(1) + sub.drain()], ["ünïcode".encode()])
 
 
 if __name__ == "__main__":
