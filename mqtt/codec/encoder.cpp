@@ -37,7 +37,8 @@ constexpr bool is_v5(protocol_version v) noexcept {
 // The fields of a PUBLISH that differ per delivery, taken from a packet or
 // from a publish_delivery over a shared message.
 struct publish_fields {
-  const publish& base;  // topic and payload
+  const publish& base;  // payload, and topic unless `topic` says otherwise
+  std::string_view topic;
   packet_id id;
   qos q;
   bool retain;
@@ -46,15 +47,21 @@ struct publish_fields {
 };
 
 publish_fields fields_of(const publish& p) noexcept {
-  return {p, p.id, p.qos, p.retain, p.dup, p.properties};
+  return {p, p.topic, p.id, p.qos, p.retain, p.dup, p.properties};
 }
 
 publish_fields fields_of(const publish& base, const publish_delivery& d) noexcept {
-  return {base, d.id, d.qos, d.retain, d.dup, d.properties ? *d.properties : base.properties};
+  return {base,
+          d.omit_topic ? std::string_view() : std::string_view(base.topic),
+          d.id,
+          d.qos,
+          d.retain,
+          d.dup,
+          d.properties ? *d.properties : base.properties};
 }
 
 std::size_t publish_body_without_payload(const publish_fields& f, protocol_version v) noexcept {
-  std::size_t size = string_size(f.base.topic);
+  std::size_t size = string_size(f.topic);
   if (f.q != qos::at_most_once) size += 2;
   if (is_v5(v)) size += properties_wire_size(f.properties);
   return size;
@@ -67,7 +74,7 @@ void write_publish_header(byte_writer& out, const publish_fields& f, protocol_ve
   if (f.retain) first |= 0x01;
   out.u8(first);
   out.varint(static_cast<std::uint32_t>(body));
-  out.string(f.base.topic);
+  out.string(f.topic);
   if (f.q != qos::at_most_once) out.u16(f.id);
   if (is_v5(v)) write_properties(out, f.properties, properties_size(f.properties));
 }

@@ -37,6 +37,9 @@ struct publish_delivery {
   bool retain = false;
   bool dup = false;
   const publish_properties* properties = nullptr;  // v5; nullptr: base's own
+  // v5: the topic is sent as a zero-length string because `properties`
+  // carries a topic alias the receiver already knows (spec 3.3.2.3.4).
+  bool omit_topic = false;
 };
 std::size_t encoded_size(const publish& base, const publish_delivery& d, protocol_version version);
 void encode_append(const publish& base, const publish_delivery& d, protocol_version version,

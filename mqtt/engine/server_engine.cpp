@@ -256,6 +256,8 @@ void server_engine::handle_connect(connect&& c) {
     const auto& props = c.properties;
     client_receive_maximum_ = props.receive_maximum.value_or(65'535);
     client_maximum_packet_size_ = props.maximum_packet_size.value_or(0);
+    outbound_alias_limit_ =
+        std::min(props.topic_alias_maximum.value_or(0), limits_.outbound_topic_aliases);
     inbound_aliases_.reset(limits_.topic_alias_maximum);
     session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
   }
@@ -457,17 +459,37 @@ bool server_engine::send_publish(delivery d) {
 bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
   const delivery& d = entry.delivery;
   const publish& base = d.message->packet;
-  publish_delivery how{entry.id, d.qos, d.retain, dup, nullptr};
-  // v5: this receiver's subscription identifiers [MQTT-3.3.4-3] and the
-  // expiry left [MQTT-3.3.2-6]. The copy is made only when there are such;
-  // otherwise the message's own properties are written as they are.
-  publish_properties with_ids;
-  if (version_ == protocol_version::v5 && (!d.subscription_ids.empty() || d.remaining_expiry)) {
-    with_ids = base.properties;
-    with_ids.subscription_identifiers = d.subscription_ids;
-    if (d.remaining_expiry) with_ids.message_expiry_interval = d.remaining_expiry;
-    how.properties = &with_ids;
+  publish_delivery how{entry.id, d.qos, d.retain, dup, nullptr, false};
+  if (version_ != protocol_version::v5) return write_within_client_limit(base, how);
+
+  // v5: this receiver's subscription identifiers [MQTT-3.3.4-3], the expiry
+  // left [MQTT-3.3.2-6] and a topic alias when the client accepts them. The
+  // copy is made only when one of these applies.
+  std::uint16_t alias = 0;
+  bool new_alias = false;
+  if (outbound_alias_limit_ != 0) {
+    if (auto it = outbound_aliases_.find(base.topic); it != outbound_aliases_.end()) {
+      alias = it->second;
+    } else if (outbound_aliases_.size() < outbound_alias_limit_) {
+      alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+      new_alias = true;
+    }
   }
+  if (d.subscription_ids.empty() && !d.remaining_expiry && alias == 0)
+    return write_within_client_limit(base, how);
+  publish_properties props = base.properties;
+  props.subscription_identifiers = d.subscription_ids;
+  if (d.remaining_expiry) props.message_expiry_interval = d.remaining_expiry;
+  if (alias != 0) props.topic_alias = alias;
+  how.properties = &props;
+  how.omit_topic = alias != 0 && !new_alias;  // the client knows it [MQTT-3.3.2-12]
+  if (!write_within_client_limit(base, how)) return false;
+  // Only once the client is sure to see the mapping.
+  if (new_alias) outbound_aliases_.emplace(base.topic, alias);
+  return true;
+}
+
+bool server_engine::write_within_client_limit(const publish& base, const publish_delivery& how) {
   if (client_maximum_packet_size_ != 0 &&
       encoded_size(base, how, version_) > client_maximum_packet_size_)
     return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]

@@ -37,10 +37,13 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/encoder.hpp"
 #include "mqtt/codec/packets.hpp"
 #include "mqtt/engine/session_state.hpp"
 #include "mqtt/engine/topic_alias_map.hpp"
@@ -61,6 +64,9 @@ struct engine_limits {
   std::uint16_t max_inflight = 20;
   // Topic aliases a v5 client may use towards us.
   std::uint16_t topic_alias_maximum = 10;
+  // Topic aliases we set up towards a v5 client, at most as many as its
+  // own Topic Alias Maximum allows; 0 never sends aliases.
+  std::uint16_t outbound_topic_aliases = 10;
   // Time a new connection gets to send CONNECT.
   std::chrono::milliseconds connect_timeout{10'000};
 };
@@ -175,6 +181,8 @@ class server_engine {
   void close(reason_code reason, bool publish_will);
   void resend_inflight();
   bool write_publish(const outbound_inflight& entry, bool dup);
+  // False, writing nothing, when it exceeds the client's Maximum Packet Size.
+  bool write_within_client_limit(const publish& base, const publish_delivery& how);
   packet_id allocate_packet_id();
   std::vector<outbound_inflight>::iterator find_outbound(packet_id id);
 
@@ -190,6 +198,10 @@ class server_engine {
   // The client's limits on what we send (v5 CONNECT properties).
   std::uint16_t client_receive_maximum_ = 65'535;
   std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
+  // Aliases we gave topics on this connection (v5), never more than this
+  // many; first come, first served, kept for the connection's life.
+  std::uint16_t outbound_alias_limit_ = 0;
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
 
   session_state* state_ = nullptr;
   std::uint32_t inbound_unacknowledged_ = 0;  // QoS 1/2 received, not yet answered

@@ -11,7 +11,7 @@ from paho.mqtt.properties import Properties
 
 from broker import BrokerTestCase, mosquitto_deviation
 from clients import MQTTv5, MQTTv311, user_properties
-from raw_mqtt import PUBACK, V5, publish_packet
+from raw_mqtt import PUBACK, PUBLISH, V5, publish_packet
 
 
 def sub_id_props(sid):
@@ -170,6 +170,30 @@ class PayloadFormat(BrokerTestCase):
         ack = r.expect_packet(PUBACK)
         self.assertEqual(ack.pid(), 2)
         self.assertEqual([m.payload for m in sub.expect(1) + sub.drain()], ["ünïcode".encode()])
+
+
+class ServerTopicAliases(BrokerTestCase):
+    @mosquitto_deviation("mosquitto 2.0.11 never sends topic aliases to clients")
+    def test_broker_sets_up_aliases_when_the_client_allows(self):
+        """A client announcing Topic Alias Maximum 1 gets the topic once with
+        alias 1, then the alias alone (spec 3.3.2.3.4)."""
+        r = self.raw()
+        r.connect("alias-sub", version=V5, properties=bytes([0x22, 0x00, 0x01]))
+        r.subscribe(1, "v5/alias/t", qos=0)
+        pub = self.paho(protocol=MQTTv5)
+        for payload in (b"one", b"two"):
+            pub.publish("v5/alias/t", payload, qos=1)
+        seen = []
+        for _ in range(2):
+            p = r.expect_packet(PUBLISH)
+            topic, _, _, rest = p.publish_fields(V5)
+            # publish_fields skipped the properties; read the alias from them.
+            n = struct.unpack("!H", p.body[:2])[0]
+            props_len = p.body[2 + n]
+            props = p.body[3 + n:3 + n + props_len]
+            self.assertEqual(props[:1], b"\x23", props)  # Topic Alias
+            seen.append((topic, struct.unpack("!H", props[1:3])[0], rest))
+        self.assertEqual(seen, [("v5/alias/t", 1, b"one"), ("", 1, b"two")])
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ void check_publish_paths(const mqtt::publish& p, mqtt::protocol_version v, bytes
   // properties by default and passed explicitly.
   const mqtt::publish_properties* const choices[] = {nullptr, &p.properties};
   for (const mqtt::publish_properties* properties : choices) {
-    const mqtt::publish_delivery d{p.id, p.qos, p.retain, p.dup, properties};
+    const mqtt::publish_delivery d{p.id, p.qos, p.retain, p.dup, properties, false};
     if (mqtt::encoded_size(p, d, v) != expected.size())
       fail("encoded_size(publish, publish_delivery) differs from encode()", v, input, expected);
     appended = {0x42};

@@ -453,5 +453,48 @@ TEST_F(engine_test, PartialPacketKeptAcrossReads) {
   EXPECT_EQ(only<publish_received>(events()).packet.payload.view(), "payload");
 }
 
+TEST_F(engine_test, OutboundTopicAliasesWithinTheClientsMaximum) {
+  connect_properties props;
+  props.topic_alias_maximum = 2;
+  connect_and_accept(v::v5, 0, props);
+  for (const char* topic : {"a/b", "a/b", "c", "d", "c"})
+    engine_.send_publish(make_delivery(topic, "x", qos::at_most_once));
+  auto out = written(v::v5);
+  ASSERT_EQ(out.size(), 5u);
+  const auto topic_and_alias = [&](std::size_t i) {
+    const auto& p = std::get<publish>(out[i]);
+    return std::pair(p.topic, p.properties.topic_alias.value_or(0));
+  };
+  // First use: topic and alias; later uses: alias alone [MQTT-3.3.2-12].
+  EXPECT_EQ(topic_and_alias(0), std::pair(std::string("a/b"), std::uint16_t{1}));
+  EXPECT_EQ(topic_and_alias(1), std::pair(std::string(), std::uint16_t{1}));
+  EXPECT_EQ(topic_and_alias(2), std::pair(std::string("c"), std::uint16_t{2}));
+  // The client's maximum is reached: no alias [MQTT-3.3.2-11].
+  EXPECT_EQ(topic_and_alias(3), std::pair(std::string("d"), std::uint16_t{0}));
+  EXPECT_EQ(topic_and_alias(4), std::pair(std::string(), std::uint16_t{2}));
+}
+
+TEST_F(engine_test, NoOutboundTopicAliasesUnlessTheClientAllows) {
+  connect_and_accept(v::v5);
+  engine_.send_publish(make_delivery("a/b", "x", qos::at_most_once));
+  engine_.send_publish(make_delivery("a/b", "x", qos::at_most_once));
+  for (const auto& p : written(v::v5)) {
+    EXPECT_EQ(std::get<publish>(p).topic, "a/b");
+    EXPECT_FALSE(std::get<publish>(p).properties.topic_alias);
+  }
+}
+
+TEST_F(engine_test, AliasNotRecordedWhenThePacketWasTooLarge) {
+  connect_properties props;
+  props.topic_alias_maximum = 5;
+  props.maximum_packet_size = 30;
+  connect_and_accept(v::v5, 0, props);
+  EXPECT_FALSE(engine_.send_publish(make_delivery("t", std::string(40, 'x'), qos::at_most_once)));
+  EXPECT_TRUE(engine_.send_publish(make_delivery("t", "small", qos::at_most_once)));
+  auto out = written(v::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<publish>(out[0]).topic, "t") << "the client never saw the dropped mapping";
+}
+
 }  // namespace
 }  // namespace tern::mqtt::test
