@@ -128,6 +128,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     return;
   }
   session_ = s;
+  s->online.store(true, std::memory_order_relaxed);
   s->delayed_will.reset();  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
   spdlog::info("New client connected from {} as {} {}", remote_address(), client_id_,
                connect_summary_);
@@ -325,6 +326,7 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   }
   will_.reset();
   if (was_attached) {
+    session_->online.store(false, std::memory_order_relaxed);
     session_->attached.reset();
     broker_.connection_closed(session_, clock::now());
   }

@@ -142,10 +142,17 @@ void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& ou
       auto it = subscribers_.find(e->subscriber);
       if (it != subscribers_.end()) add(it->second, *e);
     }
+    // One member per group (spec 4.8.2), in turn among the connected ones:
+    // a member that went away would only hoard messages in its queue.
     for (shared_group* g : matches.shared) {
-      const subscription_entry& e = g->pick_round_robin();  // one member per group (spec 4.8.2)
-      auto it = subscribers_.find(e.subscriber);
-      if (it != subscribers_.end()) add(it->second, e);
+      const auto connected = [&](const subscription_entry& e) {
+        auto it = subscribers_.find(e.subscriber);
+        return it != subscribers_.end() && it->second->online.load(std::memory_order_relaxed);
+      };
+      const subscription_entry* e = g->pick_round_robin_if(connected);
+      if (e == nullptr) e = &g->pick_round_robin();  // nobody connected: queue for one
+      auto it = subscribers_.find(e->subscriber);
+      if (it != subscribers_.end()) add(it->second, *e);
     }
   }
   matches.clear();

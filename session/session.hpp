@@ -62,6 +62,9 @@ struct session {
   // its mutex. Registering and then re-reading the flag avoids a lost
   // wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
+  // A connection is attached; written by the owner, read by routers on
+  // other workers to prefer connected members of a shared subscription.
+  std::atomic<bool> online{false};
   std::mutex waiters_mutex;
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };

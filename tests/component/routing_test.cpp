@@ -244,6 +244,27 @@ TEST(Routing, SharedSubscriptionRoundRobin) {
   EXPECT_EQ(m2.messages().size(), 3u);
 }
 
+// A member whose connection went away (its session persists) gets no more
+// of the group's messages while another member is connected.
+TEST(Routing, SharedSubscriptionPrefersConnectedMembers) {
+  world w(2);
+  test_client pub(w, "pub", v::v5, 0);
+  test_client m1(w, "m1", v::v5, 0);
+  test_client m2(w, "m2", v::v5, 1);
+  ASSERT_TRUE(pub.connect());
+  connect_options persistent_session;
+  persistent_session.clean_start = false;
+  persistent_session.session_expiry = 3600;
+  ASSERT_TRUE(m1.connect(persistent_session));
+  ASSERT_TRUE(m2.connect());
+  ASSERT_TRUE(m1.subscribe("$share/g/jobs", qos::at_least_once));
+  ASSERT_TRUE(m2.subscribe("$share/g/jobs", qos::at_least_once));
+  m1.drop();
+  for (int i = 0; i < 4; ++i)
+    pub.publish("jobs", "job" + std::to_string(i), qos::at_least_once);
+  EXPECT_EQ(m2.payloads(), (std::vector<std::string>{"job0", "job1", "job2", "job3"}));
+}
+
 // A shared subscription with No Local is a protocol error [MQTT-3.8.3-4].
 TEST(Routing, SharedSubscriptionWithNoLocalIsProtocolError_MQTT_3_8_3_4) {
   world w(1);
