@@ -145,14 +145,20 @@ void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& ou
     // One member per group (spec 4.8.2), in turn among the connected ones:
     // a member that went away would only hoard messages in its queue.
     for (shared_group* g : matches.shared) {
+      const session_ptr* chosen = nullptr;
       const auto connected = [&](const subscription_entry& e) {
         auto it = subscribers_.find(e.subscriber);
-        return it != subscribers_.end() && it->second->online.load(std::memory_order_relaxed);
+        if (it == subscribers_.end() || !it->second->online.load(std::memory_order_relaxed))
+          return false;
+        chosen = &it->second;
+        return true;
       };
-      const subscription_entry* e = g->pick_round_robin_if(connected);
-      if (e == nullptr) e = &g->pick_round_robin();  // nobody connected: queue for one
-      auto it = subscribers_.find(e->subscriber);
-      if (it != subscribers_.end()) add(it->second, *e);
+      if (const subscription_entry* e = g->pick_round_robin_if(connected)) {
+        add(*chosen, *e);
+        continue;
+      }
+      const subscription_entry& e = g->pick_round_robin();  // nobody connected: queue for one
+      if (auto it = subscribers_.find(e.subscriber); it != subscribers_.end()) add(it->second, e);
     }
   }
   matches.clear();

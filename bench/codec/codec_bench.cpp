@@ -27,7 +27,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -277,9 +276,8 @@ void bm_engine_ingest_qos0(benchmark::State& state, std::size_t payload_size) {
   const auto ingest_stream = [&] {
     for (std::size_t at = 0; at < stream.size();) {
       const std::size_t n = std::min(read_chunk, stream.size() - at);
-      auto space = c.engine.input_buffer(read_chunk);
-      std::memcpy(space.data(), stream.data() + at, n);
-      c.engine.commit_input(n, c.now);
+      // As the network layer does: a read's worth of bytes, parsed in place.
+      c.engine.on_bytes(std::span(stream).subspan(at, n), c.now);
       at += n;
       // What the broker would route; dropped (freed) on the next take.
       c.engine.take_events(c.events);

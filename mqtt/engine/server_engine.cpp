@@ -76,47 +76,31 @@ server_engine::server_engine(engine_limits limits, steady_time now)
 
 // --- input -------------------------------------------------------------------
 
-std::span<std::uint8_t> server_engine::input_buffer(std::size_t min_size) {
-  if (in_begin_ > 0 && in_.size() - in_end_ < min_size) {
-    std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
-    in_end_ -= in_begin_;
-    in_begin_ = 0;
-  }
-  if (in_.size() - in_end_ < min_size) in_.resize(in_end_ + min_size);
-  return {in_.data() + in_end_, in_.size() - in_end_};
-}
-
-void server_engine::commit_input(std::size_t n, steady_time now) {
-  assert(in_end_ + n <= in_.size());
-  in_end_ += n;
-  if (n > 0) last_received_ = now;
-  process_buffered();
-}
-
 void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time now) {
   if (bytes.empty() || phase_ == phase::closed) return;
   last_received_ = now;
-  if (in_begin_ == in_end_) {
+  if (in_begin_ == in_.size()) {
     // Nothing buffered: parse straight from the caller's bytes and keep only
     // an incomplete tail, so a connection between packets holds no buffer.
     const std::size_t used = parse(bytes);
-    if (used == bytes.size() || phase_ == phase::closed) return;
-    bytes = bytes.subspan(used);
-    auto space = input_buffer(bytes.size());
-    std::copy(bytes.begin(), bytes.end(), space.begin());
-    in_end_ += bytes.size();
+    if (used < bytes.size() && phase_ != phase::closed) append_input(bytes.subspan(used));
     return;
   }
-  auto space = input_buffer(bytes.size());
-  std::copy(bytes.begin(), bytes.end(), space.begin());
-  in_end_ += bytes.size();
+  append_input(bytes);
   process_buffered();
 }
 
+void server_engine::append_input(std::span<const std::uint8_t> bytes) {
+  in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_begin_));
+  in_begin_ = 0;
+  in_.insert(in_.end(), bytes.begin(), bytes.end());
+}
+
 void server_engine::process_buffered() {
-  in_begin_ += parse({in_.data() + in_begin_, in_end_ - in_begin_});
-  if (in_begin_ == in_end_) {
-    in_begin_ = in_end_ = 0;
+  in_begin_ += parse(std::span<const std::uint8_t>(in_).subspan(in_begin_));
+  if (in_begin_ == in_.size()) {
+    in_begin_ = 0;
+    in_.clear();
     // Give a large buffer back once it is empty: idle connections are many.
     if (in_.capacity() > 4096) in_ = {};
   }

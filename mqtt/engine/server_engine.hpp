@@ -3,13 +3,11 @@
 //
 // Theory of operation
 // -------------------
-// The network layer feeds received bytes (input_buffer()/commit_input() or
-// on_bytes()), timer expiries (on_timer) and the peer's close (on_peer
-// closed) in; the engine appends encoded packets to its output buffer
-// (take_output) and raises events (take_events) for the layer above to act
-// on. That layer answers through plain calls: accept()/reject() a CONNECT,
-// acknowledge_publish() once a message is routed (and, with persistence,
-// stored: the PUBACK/PUBREC waits for it), send_suback(), send_publish()...
+// The network layer feeds received bytes (on_bytes()), timer expiries (on_timer) and the peer's
+// close (on_peer closed) in; the engine appends encoded packets to its output buffer (take_output)
+// and raises events (take_events) for the layer above to act on. That layer answers through plain
+// calls: accept()/reject() a CONNECT, acknowledge_publish() once a message is routed (and, with
+// persistence, stored: the PUBACK/PUBREC waits for it), send_suback(), send_publish()...
 //
 // States:  awaiting_connect --CONNECT--> authorizing --accept()--> connected
 //                 |                          |reject()                |
@@ -105,10 +103,6 @@ class server_engine {
   server_engine(engine_limits limits, steady_time now);
 
   // --- input from the network -------------------------------------------
-  // Space for at least `min_size` more received bytes; write into it and
-  // report how many with commit_input().
-  std::span<std::uint8_t> input_buffer(std::size_t min_size);
-  void commit_input(std::size_t n, steady_time now);
   // Processes received bytes in place; only an incomplete trailing packet
   // is copied into the engine's own buffer (the usual path: the network
   // layer reads into one buffer per worker, shared by its connections).
@@ -162,6 +156,7 @@ class server_engine {
  private:
   enum class phase : std::uint8_t { awaiting_connect, authorizing, connected, closed };
 
+  void append_input(std::span<const std::uint8_t> bytes);
   void process_buffered();
   // Decodes and handles the complete packets at the start of `data`;
   // returns how many bytes it used.
@@ -210,9 +205,8 @@ class server_engine {
   topic_alias_map inbound_aliases_;
   bool will_suppressed_ = false;
 
-  std::vector<std::uint8_t> in_;
-  std::size_t in_begin_ = 0;  // first unparsed byte of in_
-  std::size_t in_end_ = 0;    // one past the last received byte
+  std::vector<std::uint8_t> in_;  // an incomplete packet (or pipelined input)
+  std::size_t in_begin_ = 0;      // first unparsed byte of in_
   std::vector<std::uint8_t> out_;
   std::vector<engine_event> events_;
 };

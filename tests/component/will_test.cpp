@@ -131,6 +131,17 @@ TEST_P(Will, PublishedOnKeepAliveTimeout_MQTT_3_1_2_24) {
   }
 }
 
+// A session that outlives its connection, with a will on status/flaky
+// delayed by `delay` seconds.
+connect_options delayed_will(std::uint32_t session_expiry, std::uint32_t delay) {
+  connect_options o;
+  o.clean_start = false;
+  o.session_expiry = session_expiry;
+  o.will = will("status/flaky", "gone", qos::at_least_once);
+  o.will->properties.will_delay_interval = delay;
+  return o;
+}
+
 // v5 Will Delay Interval: a reconnection within the delay means the will
 // is not sent [MQTT-3.1.3-9].
 TEST(WillV5, DelayedWillCancelledByReconnect_MQTT_3_1_3_9) {
@@ -139,11 +150,7 @@ TEST(WillV5, DelayedWillCancelledByReconnect_MQTT_3_1_3_9) {
   test_client flaky(w, "flaky", v::v5, 1);
   ASSERT_TRUE(watcher.connect());
   ASSERT_TRUE(watcher.subscribe("status/#", qos::at_least_once));
-  connect_options o;
-  o.clean_start = false;
-  o.session_expiry = 3600;
-  o.will = will("status/flaky", "gone", qos::at_least_once);
-  o.will->properties.will_delay_interval = 30;
+  const connect_options o = delayed_will(3600, 30);
   ASSERT_TRUE(flaky.connect(o));
   flaky.drop();
   w.clock.advance(std::chrono::seconds(5));
@@ -157,11 +164,7 @@ TEST(WillV5, DelayedWillPublishedWhenTheDelayPasses_MQTT_3_1_3_9) {
   test_client flaky(w, "flaky", v::v5, 1);
   ASSERT_TRUE(watcher.connect());
   ASSERT_TRUE(watcher.subscribe("status/#", qos::at_least_once));
-  connect_options o;
-  o.clean_start = false;
-  o.session_expiry = 3600;
-  o.will = will("status/flaky", "gone", qos::at_least_once);
-  o.will->properties.will_delay_interval = 30;
+  const connect_options o = delayed_will(3600, 30);
   ASSERT_TRUE(flaky.connect(o));
   flaky.drop();
   w.clock.advance(std::chrono::seconds(29));
@@ -181,11 +184,7 @@ TEST(WillV5, DelayedWillPublishedWhenTheSessionEndsFirst_MQTT_3_1_3_9) {
   test_client flaky(w, "flaky", v::v5, 1);
   ASSERT_TRUE(watcher.connect());
   ASSERT_TRUE(watcher.subscribe("status/#", qos::at_least_once));
-  connect_options o;
-  o.clean_start = false;
-  o.session_expiry = 10;
-  o.will = will("status/flaky", "gone", qos::at_least_once);
-  o.will->properties.will_delay_interval = 60;
+  const connect_options o = delayed_will(10, 60);
   ASSERT_TRUE(flaky.connect(o));
   flaky.drop();
   w.clock.advance(std::chrono::seconds(11));
