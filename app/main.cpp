@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -17,6 +18,18 @@
 #include "app/config/config.hpp"
 #include "app/unsupported.hpp"
 #include "net/server.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace {
+
+tern::store::sync_level sync_level(const tern::app::config& cfg) {
+  if (cfg.persistence_sync == "off") return tern::store::sync_level::off;
+  if (cfg.persistence_sync == "full") return tern::store::sync_level::full;
+  return tern::store::sync_level::normal;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"tern: MQTT broker for edge gateways"};
@@ -44,10 +57,6 @@ int main(int argc, char** argv) {
     tern::app::config cfg;
     if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
     tern::app::refuse_unsupported(cfg);
-    if (cfg.persistence)
-      spdlog::warn(
-          "persistence: the SQLite store is not in this build yet; sessions, queues and "
-          "retained messages are kept in memory and lost on restart");
     if (!cfg.allow_anonymous)
       spdlog::warn(
           "allow_anonymous is false and password files are not supported yet: every "
@@ -57,9 +66,23 @@ int main(int argc, char** argv) {
     auto endpoints = tern::app::listen_endpoints(cfg, port);
     const unsigned threads =
         cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-    tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads);
-    spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
-    server.run();
+    std::unique_ptr<tern::store::sqlite_store> store;
+    if (cfg.persistence) {
+      const auto path = tern::app::persistence_path(cfg);
+      if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+      store = std::make_unique<tern::store::sqlite_store>(path.string(), sync_level(cfg));
+      spdlog::info("store: {} (persistence_sync {})", path.string(), cfg.persistence_sync);
+    }
+    {
+      tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get());
+      spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
+      server.run();
+      // Everything submitted is written before the broker goes away.
+      if (store) store->flush_and_stop();
+    }
+  } catch (const tern::store::store_error& e) {
+    std::cerr << "tern: " << e.what() << '\n';
+    return 1;
   } catch (const tern::app::config_error& e) {
     std::cerr << "tern: " << e.what() << '\n';
     return 2;

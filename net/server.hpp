@@ -25,10 +25,11 @@ struct listen_endpoint {
 
 class server {
  public:
-  // Binds every endpoint (throws std::system_error naming the address on
-  // failure, e.g. port in use).
+  // Restores the broker from `store` (null: persistence off; it must
+  // outlive the server), then binds every endpoint (throws
+  // std::system_error naming the address on failure, e.g. port in use).
   server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
-         unsigned threads);
+         unsigned threads, store::durable_store* store = nullptr);
   ~server();
 
   // Serves until SIGINT or SIGTERM, then drains and returns.

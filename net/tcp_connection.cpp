@@ -107,7 +107,9 @@ void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
   handler_->take_output(writing_);
   if (writing_.empty()) {
-    if (closing_) finish();
+    // Output held for the store is written (and the close done) once it
+    // commits: the handler calls output_ready() again.
+    if (closing_ && !handler_->output_held()) finish();
     do_read();  // input may have been paused while CONNECT was decided
     return;
   }

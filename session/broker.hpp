@@ -23,30 +23,56 @@
 #include "mqtt/engine/message.hpp"
 #include "session/broker_config.hpp"
 #include "session/broker_stats.hpp"
+#include "session/commit_gate.hpp"
 #include "session/retained_tree.hpp"
 #include "session/session.hpp"
 #include "session/subscription_trie.hpp"
 #include "session/worker_pool.hpp"
+#include "store/durable_store.hpp"
 
 namespace tern::broker {
 
 class client_handler;
 
-// The message a PUBLISH becomes once received: per-delivery fields cleared
-// (packet id, DUP, topic alias, subscription identifiers) and the v5
-// Message Expiry turned into a wall-clock deadline.
-mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher);
+// Whether the connection that caused a store event must hold its output
+// until the event is committed (see commit_gate).
+enum class durability : bool { background, before_reply };
 
 class broker {
  public:
-  broker(broker_config config, worker_pool& workers);
+  // `store` may be null (persistence off); it must outlive the broker.
+  broker(broker_config config, worker_pool& workers, store::durable_store* store = nullptr);
+  ~broker();
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
   const broker_config& config() const noexcept { return config_; }
   broker_stats& stats() noexcept { return stats_; }
   worker_pool& workers() noexcept { return workers_; }
+  commit_gate& gate() noexcept { return gate_; }
 
+  // The message a PUBLISH becomes once received: per-delivery fields
+  // cleared (packet id, DUP, topic alias, subscription identifiers), the v5
+  // Message Expiry turned into a wall-clock deadline, and a number unique
+  // across restarts (the store's key).
+  mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher);
+
+  // --- persistence (broker_store.cpp) -----------------------------------
+  // Rebuilds sessions, subscriptions, queues, inflight windows, retained
+  // messages and delayed wills from the store (start-up, before serving).
+  void restore(store::restored_state&& state, std::chrono::steady_clock::time_point now);
+  // Records `op` for session `s` when `s` is stored; `before_reply` marks
+  // the calling thread (durable_mark) so the connection at work holds its
+  // output until the store commits it.
+  // Returns the event's store position, 0 when nothing was recorded.
+  std::uint64_t record(const session& s, store::store_op&& op,
+                       durability when = durability::before_reply);
+  // Records a delivery leaving session `s` without completing (dropped,
+  // expired) or completing (acknowledged).
+  void forget(const session& s, const mqtt::delivery& d);
+  // The store position of the last before_reply event this thread
+  // submitted; a handler compares it before and after its work.
+  static std::uint64_t durable_mark() noexcept;
   // --- sessions (session_registry.cpp) ----------------------------------
   // Finds or creates the session for an accepted CONNECT and attaches
   // `handler` to it, taking it over from any other connection
@@ -107,6 +133,10 @@ class broker {
     mqtt::delivery d;
   };
   void end_session(const session_ptr& s);  // on s's owner
+  // Writes the session's record when it outlives its connection; removes
+  // it when it no longer does.
+  void store_session(session& s, bool connected);
+  std::uint64_t submit(store::store_op&& op, durability when);
   void unsubscribe_all(session& s);
   void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
   bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);
@@ -116,7 +146,10 @@ class broker {
 
   broker_config config_;
   worker_pool& workers_;
+  store::durable_store* store_;
+  commit_gate gate_;
   broker_stats stats_;
+  std::atomic<std::uint64_t> next_message_id_{1};
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, session_ptr> sessions_by_client_id_;

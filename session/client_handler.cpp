@@ -30,8 +30,10 @@ const std::string& client_handler::remote_address() const noexcept {
 
 void client_handler::on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now) {
   broker_stats::add(broker_.stats().bytes_received, bytes.size());
+  const auto mark = broker::durable_mark();
   engine_.on_bytes(bytes, now);
   process_events();
+  note_durable(mark);
   output_ready();
 }
 
@@ -58,7 +60,23 @@ void client_handler::process_events() {
                      [&](mqtt::publish_received& e) { on_publish(e.packet); },
                      [&](mqtt::subscribe_requested& e) { on_subscribe(e.packet); },
                      [&](mqtt::unsubscribe_requested& e) { on_unsubscribe(e.packet); },
-                     [&](mqtt::delivery_completed&) { pump_queue(); },
+                     [&](mqtt::delivery_completed& e) {
+                       if (session_) broker_.forget(*session_, e.delivery);
+                       pump_queue();
+                     },
+                     [&](mqtt::delivery_received& e) {
+                       // Before PUBREL leaves: after a restart it is PUBREL
+                       // that is resent, never the PUBLISH (spec 4.3.3).
+                       if (session_ && e.store_seq != 0)
+                         broker_.record(*session_, store::mark_delivery_sent{
+                                                       session_->id, e.store_seq, e.id, true});
+                     },
+                     [&](mqtt::release_received& e) {
+                       // Before PUBCOMP leaves, or a restart would take the
+                       // client's next message under this id for a resend.
+                       if (session_)
+                         broker_.record(*session_, store::remove_inbound_qos2{session_->id, e.id});
+                     },
                      [&](mqtt::disconnect_received& e) {
                        // v5 may change the session expiry on DISCONNECT [MQTT-3.14.2-2].
                        if (auto expiry = e.packet.properties.session_expiry_interval)
@@ -121,6 +139,10 @@ void client_handler::on_connect(mqtt::connect& c) {
 
 void client_handler::attach(const session_ptr& s, bool session_present) {
   authorizing_ = false;
+  // The session record was just submitted on this thread (open_session):
+  // CONNACK waits for it.
+  const auto mark = broker::durable_mark();
+  if (s->stored.load(std::memory_order_relaxed)) hold_output_until(mark);
   if (engine_.is_closed() || transport_ == nullptr) {
     // The connection went away while the session was being handed over.
     if (s->attached.get() == this) s->attached.reset();
@@ -129,7 +151,10 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   }
   session_ = s;
   s->online.store(true, std::memory_order_relaxed);
-  s->delayed_will.reset();  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
+  if (s->delayed_will) {  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
+    s->delayed_will.reset();
+    broker_.record(*s, store::remove_will{s->id}, durability::background);
+  }
   spdlog::info("New client connected from {} as {} {}", remote_address(), client_id_,
                connect_summary_);
   mqtt::connack_properties props;
@@ -143,6 +168,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     stats.clients_maximum.store(connected, std::memory_order_relaxed);
   pump_queue();
   process_events();  // packets pipelined behind CONNECT
+  note_durable(mark);
   output_ready();
 }
 
@@ -176,9 +202,13 @@ void client_handler::on_publish(mqtt::publish& p) {
       engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
     return;
   }
+  // A QoS 2 id is on disk before PUBREC, so a resend after a restart is
+  // still recognised [MQTT-4.3.3-10].
+  if (q == mqtt::qos::exactly_once && session_)
+    broker_.record(*session_, store::put_inbound_qos2{session_->id, id});
   // Already paused: no need to register as a waiter again.
   const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
-  if (broker_.publish(make_message(std::move(p), session_ ? session_->id : 0), waiter))
+  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0), waiter))
     publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
   if (publishing_paused_) {
@@ -253,6 +283,7 @@ bool client_handler::try_deliver(mqtt::delivery& d) {
     const auto left = *expires_at - std::chrono::system_clock::now();
     if (left <= std::chrono::system_clock::duration::zero()) {
       broker_stats::add(stats.dropped_expired);  // expired while queued [MQTT-3.3.2-5]
+      if (session_) broker_.forget(*session_, d);
       return true;
     }
     // Rounded up, so a message never arrives announcing it has expired.
@@ -269,11 +300,22 @@ bool client_handler::try_deliver(mqtt::delivery& d) {
   } else if (!engine_.can_send_qos()) {
     return false;
   }
+  const auto qos = d.qos;
+  const auto store_seq = d.store_seq;
   if (engine_.send_publish(std::move(d))) {
     broker_stats::add(stats.messages_sent);
     broker_stats::add(stats.publish_sent);
+    // A QoS 2 PUBLISH goes out only once its packet id is on disk: resent
+    // under another id after a restart, the client would deliver it twice.
+    if (qos == mqtt::qos::exactly_once && store_seq != 0 && session_)
+      hold_output_until(broker_.record(
+          *session_, store::mark_delivery_sent{session_->id, store_seq,
+                                               session_->state.outbound.back().id, false}));
   } else {
     broker_stats::add(stats.dropped_too_large);
+    if (session_ && store_seq != 0)
+      broker_.record(*session_, store::remove_delivery{session_->id, store_seq},
+                     durability::background);
   }
   output_ready();
   return true;
@@ -317,8 +359,13 @@ void client_handler::on_close(const mqtt::close_requested& c) {
     } else if (was_attached && session_->expiry_interval != 0) {
       // The session outlives us: the will waits for its delay
       // [MQTT-3.1.3-9] (published by broker::expire_sessions).
-      session_->delayed_will = std::move(will_);
       session_->will_due = clock::now() + std::chrono::seconds(delay);
+      broker_.record(
+          *session_,
+          store::put_will{session_->id, *will_,
+                          std::chrono::system_clock::now() + std::chrono::seconds(delay)},
+          durability::background);
+      session_->delayed_will = std::move(will_);
     } else if (was_attached) {
       broker_.publish_will(std::move(*will_));  // the session ends now, so does the delay
     }
@@ -335,7 +382,38 @@ void client_handler::on_close(const mqtt::close_requested& c) {
 }
 
 void client_handler::output_ready() {
-  if (transport_ != nullptr && engine_.output_size() > 0) transport_->output_ready();
+  if (transport_ == nullptr || engine_.output_size() == 0 || waiting_for_commit()) return;
+  transport_->output_ready();
+}
+
+// --- durability --------------------------------------------------------------------
+
+void client_handler::note_durable(std::uint64_t mark_before) {
+  const auto mark = broker::durable_mark();
+  if (mark != mark_before) hold_output_until(mark);
+}
+
+bool client_handler::output_held() const noexcept {
+  return barrier_ > broker_.gate().committed();
+}
+
+bool client_handler::waiting_for_commit() {
+  if (!output_held()) return false;
+  if (!gate_registered_ && transport_ != nullptr) {
+    gate_registered_ = true;
+    broker_.gate().wait(barrier_, transport_->worker(), weak_from_this());
+  }
+  return true;
+}
+
+void client_handler::commit_reached() {
+  gate_registered_ = false;
+  output_ready();  // registers again if more became pending meanwhile
+}
+
+void client_handler::take_output(std::vector<std::uint8_t>& out) {
+  if (waiting_for_commit()) return;
+  engine_.take_output(out);
 }
 
 }  // namespace tern::broker

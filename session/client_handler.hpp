@@ -11,6 +11,7 @@
 // a shared_ptr to the handler; once the transport is gone they find
 // transport_ null and do nothing.
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -38,7 +39,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void on_peer_closed();
   // The transport is being destroyed: forget it.
   void transport_gone() noexcept { transport_ = nullptr; }
-  void take_output(std::vector<std::uint8_t>& out) { engine_.take_output(out); }
+  // Nothing while the output waits for the store (output_held()).
+  void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return engine_.output_size(); }
   std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
   // Whether reading more input makes sense (false while CONNECT is being
@@ -62,6 +64,11 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // acknowledgements held back and read again.
   void resume_publishing();
   bool closed() const noexcept { return engine_.is_closed(); }
+  // Output waits until the store commits what it acknowledges; the
+  // transport must not close the connection before it is written.
+  bool output_held() const noexcept;
+  // The store committed what this connection's output was waiting for.
+  void commit_reached();
   const std::string& remote_address() const noexcept;
 
  private:
@@ -73,6 +80,11 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void on_unsubscribe(mqtt::unsubscribe& u);
   void on_close(const mqtt::close_requested& c);
   void output_ready();
+  // Output from now on waits for store events this thread submitted since
+  // `mark_before` (broker::durable_mark) to commit.
+  void note_durable(std::uint64_t mark_before);
+  void hold_output_until(std::uint64_t position) { barrier_ = std::max(barrier_, position); }
+  bool waiting_for_commit();
 
   broker& broker_;
   client_transport* transport_;
@@ -101,6 +113,11 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   };
   std::vector<held_ack> held_acks_;
   bool publishing_paused_ = false;
+
+  // Durability: the store position our pending output depends on, and
+  // whether we are registered with the commit gate.
+  std::uint64_t barrier_ = 0;
+  bool gate_registered_ = false;
 };
 
 }  // namespace tern::broker

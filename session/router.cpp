@@ -7,7 +7,7 @@
 
 namespace tern::broker {
 
-mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher) {
+mqtt::message_ptr broker::make_message(mqtt::publish&& p, std::uint64_t publisher) {
   auto m = std::make_shared<mqtt::application_message>();
   p.id = 0;
   p.dup = false;
@@ -17,23 +17,12 @@ mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher) {
     m->expires_at = std::chrono::system_clock::now() + std::chrono::seconds(*expiry);
   m->packet = std::move(p);
   m->publisher = publisher;
+  m->id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
   return m;
 }
 
 void broker::publish_will(mqtt::will_message&& will) {
-  mqtt::publish p;
-  p.topic = std::move(will.topic);
-  p.payload = std::move(will.payload);
-  p.qos = will.qos;
-  p.retain = will.retain;
-  auto& wp = will.properties;
-  p.properties.payload_format_indicator = wp.payload_format_indicator;
-  p.properties.message_expiry_interval = wp.message_expiry_interval;
-  p.properties.content_type = std::move(wp.content_type);
-  p.properties.response_topic = std::move(wp.response_topic);
-  p.properties.correlation_data = std::move(wp.correlation_data);
-  p.properties.user = std::move(wp.user);
-  publish(make_message(std::move(p), 0));
+  publish(make_message(mqtt::will_to_publish(std::move(will)), 0));
 }
 
 // --- subscriptions -----------------------------------------------------------------
@@ -47,6 +36,7 @@ bool broker::subscribe(const session_ptr& s, const std::string& filter,
     subscribers_.try_emplace(s->id, s);
   }
   s->subscriptions[filter] = r;
+  record(*s, store::put_subscription{s->id, filter, r.options, r.identifier});
   return existed;
 }
 
@@ -54,6 +44,7 @@ bool broker::unsubscribe(const session_ptr& s, const std::string& filter) {
   auto it = s->subscriptions.find(filter);
   if (it == s->subscriptions.end()) return false;
   s->subscriptions.erase(it);
+  record(*s, store::remove_subscription{s->id, filter});
   std::unique_lock lock(subscriptions_mutex_);
   trie_.unsubscribe(filter, s->id);
   if (s->subscriptions.empty()) subscribers_.erase(s->id);
@@ -97,6 +88,10 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
     mqtt::delivery d{
         m, std::min(m->packet.qos, r.options.max_qos), true, {}, {}};  // [MQTT-3.3.1-8]
     if (r.identifier != 0) d.subscription_ids.push_back(r.identifier);
+    if (d.qos != mqtt::qos::at_most_once && s->stored.load(std::memory_order_relaxed)) {
+      d.store_seq = s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
+      record(*s, store::put_delivery{s->id, d});
+    }
     deliver_here(s, std::move(d));
   }
 }
@@ -108,11 +103,21 @@ bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_ha
   if (p.retain) {
     // An empty payload removes the retained message and is not itself
     // retained [MQTT-3.3.1-6/-7]; otherwise it replaces it [MQTT-3.3.1-5].
-    std::lock_guard lock(retained_mutex_);
-    if (p.payload.empty()) {
-      retained_.erase(p.topic);
-    } else {
-      retained_.set(p.topic, m);
+    {
+      std::lock_guard lock(retained_mutex_);
+      if (p.payload.empty()) {
+        retained_.erase(p.topic);
+      } else {
+        retained_.set(p.topic, m);
+      }
+    }
+    // Broker-made messages ($SYS, id 0) are made again after a restart.
+    if (m->id != 0) {
+      if (p.payload.empty()) {
+        submit(store::remove_retained{p.topic}, durability::before_reply);
+      } else {
+        submit(store::put_retained{m}, durability::before_reply);
+      }
     }
   }
   thread_local std::vector<target> targets;
@@ -189,8 +194,15 @@ bool broker::dispatch(std::vector<target>& targets,
   thread_local std::vector<std::vector<target>> remote;
   if (remote.size() < count) remote.resize(count);
   for (auto& t : targets) {
-    if (t.d.qos != mqtt::qos::at_most_once && t.s->congested.load(std::memory_order_acquire))
-      hold = wait_for(*t.s, publisher) || hold;
+    if (t.d.qos != mqtt::qos::at_most_once) {
+      if (t.s->congested.load(std::memory_order_acquire)) hold = wait_for(*t.s, publisher) || hold;
+      // Stored here, on the publisher's thread, so its PUBACK/PUBREC waits
+      // for this delivery to be on disk, wherever the session lives.
+      if (t.s->stored.load(std::memory_order_acquire)) {
+        t.d.store_seq = t.s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
+        record(*t.s, store::put_delivery{t.s->id, t.d});
+      }
+    }
     const unsigned owner = t.s->owner.load(std::memory_order_acquire);
     if (owner == here) {
       deliver_here(t.s, std::move(t.d));
@@ -246,7 +258,7 @@ void broker::deliver(const session_ptr& s, mqtt::delivery d) {
 }
 
 void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
-  if (s->ended) return;
+  if (s->ended) return;  // its store record went with the session
   if (s->attached) {
     if (s->queue.empty() && s->attached->try_deliver(d)) return;
     if (d.qos == mqtt::qos::at_most_once) {
@@ -262,7 +274,7 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
   }
   // Offline: only a persistent session keeps messages, and QoS 0 only when
   // configured to (mosquitto's queue_qos0_messages).
-  if (s->expiry_interval == 0) return;
+  if (s->expiry_interval == 0) return forget(*s, d);
   if (d.qos == mqtt::qos::at_most_once && !config_.queue_qos0_messages) return;
   enqueue(*s, std::move(d));
 }
@@ -275,6 +287,7 @@ void broker::enqueue(session& s, mqtt::delivery&& d) {
       s.queue.bytes() + d.message->packet.payload.size() > config_.max_queued_bytes;
   if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
+    forget(s, d);
     return;
   }
   s.queue.push_back(std::move(d));

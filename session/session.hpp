@@ -65,6 +65,11 @@ struct session {
   // A connection is attached; written by the owner, read by routers on
   // other workers to prefer connected members of a shared subscription.
   std::atomic<bool> online{false};
+  // Persistence: the session has a record in the store (it outlives its
+  // connection). Read by routers on other workers, which store the QoS 1/2
+  // deliveries they route to it, numbered from next_store_seq.
+  std::atomic<bool> stored{false};
+  std::atomic<std::uint64_t> next_store_seq{1};
   std::mutex waiters_mutex;
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };

@@ -9,8 +9,15 @@ namespace {
 constexpr std::uint32_t never_expires = 0xFFFFFFFF;
 }
 
-broker::broker(broker_config config, worker_pool& workers)
-    : config_(std::move(config)), workers_(workers) {}
+broker::broker(broker_config config, worker_pool& workers, store::durable_store* store)
+    : config_(std::move(config)), workers_(workers), store_(store), gate_(workers) {
+  if (store_ != nullptr)
+    store_->on_commit([this](std::uint64_t position) { gate_.committed(position); });
+}
+
+broker::~broker() {
+  if (store_ != nullptr) store_->on_commit({});
+}
 
 std::string broker::assign_client_id() {
   std::lock_guard lock(registry_mutex_);
@@ -60,6 +67,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
     if (existing) take_down{this, existing}();
     fresh->version = c.version;
     fresh->expiry_interval = expiry_interval;
+    store_session(*fresh, true);  // before CONNACK: a new persistent session is on disk
     fresh->attached = handler;
     handler->attach(fresh, false);
     return;
@@ -101,6 +109,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
         again.s->version = again.connect.version;
         again.s->attached = again.handler;
         again.s->expiry_interval = again.expiry;
+        again.self->store_session(*again.s, true);
         again.handler->attach(again.s, true);
       };
       if (target == owner) {
@@ -124,8 +133,12 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
 
 void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
   s->disconnected_at = now;
-  queue_drained(*s, true);                      // offline queues drop instead of holding publishers
-  if (s->expiry_interval == 0) end_session(s);  // [MQTT-3.1.2-6], clean session 1
+  queue_drained(*s, true);  // offline queues drop instead of holding publishers
+  if (s->expiry_interval == 0) {
+    end_session(s);  // [MQTT-3.1.2-6], clean session 1
+  } else {
+    store_session(*s, false);
+  }
 }
 
 void broker::end_session(const session_ptr& s) {
@@ -133,6 +146,7 @@ void broker::end_session(const session_ptr& s) {
   s->ended = true;
   if (auto will = std::move(s->delayed_will))
     publish_will(std::move(*will));  // session ended first
+  if (s->stored.exchange(false)) submit(store::remove_session{s->id}, durability::background);
   unsubscribe_all(*s);
   s->queue.clear();
   queue_drained(*s, true);
@@ -157,7 +171,10 @@ void broker::expire_sessions(std::chrono::steady_clock::time_point now) {
     }
   }
   for (const auto& s : wills_due) {
-    if (auto will = std::move(s->delayed_will)) publish_will(std::move(*will));
+    if (auto will = std::move(s->delayed_will)) {
+      publish_will(std::move(*will));
+      record(*s, store::remove_will{s->id}, durability::background);
+    }
   }
   for (const auto& s : expired) {
     end_session(s);

@@ -156,4 +156,10 @@ using packet = std::variant<connect, connack, publish, puback, pubrec, pubrel, p
 
 packet_type type_of(const packet& p) noexcept;
 
+// A will as the PUBLISH it becomes [MQTT-3.1.2-8] (Will Delay Interval,
+// which only says when, is left out), and back (the store keeps delayed
+// wills in PUBLISH form).
+publish will_to_publish(will_message&& will);
+will_message publish_to_will(publish&& p);
+
 }  // namespace tern::mqtt

@@ -26,6 +26,10 @@ struct application_message {
   // Wall-clock end of the v5 Message Expiry Interval, counted from receipt;
   // empty when the message does not expire.
   std::optional<std::chrono::system_clock::time_point> expires_at;
+  // The broker's number for this message, unique across restarts: the key
+  // under which the store keeps it once (every session that holds it refers
+  // to it). 0 for messages that are never stored.
+  std::uint64_t id = 0;
 };
 
 using message_ptr = std::shared_ptr<const application_message>;
@@ -39,6 +43,9 @@ struct delivery {
   // v5: the Message Expiry Interval still left when it is sent, which
   // replaces the published one [MQTT-3.3.2-6]; empty when it never expires.
   std::optional<std::uint32_t> remaining_expiry;
+  // The receiving session's number for this delivery in the store, 0 when
+  // it is not stored (QoS 0, or a session that ends with its connection).
+  std::uint64_t store_seq = 0;
 };
 
 }  // namespace tern::mqtt

@@ -348,6 +348,7 @@ void server_engine::handle_pubrel(packet_id id) {
   } else {
     received.erase(it);
     if (inbound_unacknowledged_ > 0) --inbound_unacknowledged_;
+    events_.emplace_back(release_received{id});
   }
   write(pubcomp{id, reason, {}});  // [MQTT-4.3.3-11]
 }
@@ -375,6 +376,7 @@ void server_engine::handle_pubrec(const pubrec& p) {
   }
   it->state = outbound_inflight::phase::awaiting_pubcomp;
   it->delivery.message.reset();  // the payload is no longer needed (spec 4.3.3)
+  events_.emplace_back(delivery_received{p.id, it->delivery.store_seq});
   write(pubrel{p.id, reason_code::success, {}});
 }
 

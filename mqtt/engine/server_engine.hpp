@@ -87,6 +87,18 @@ struct unsubscribe_requested {
 struct delivery_completed {
   mqtt::delivery delivery;
 };
+// The client has a QoS 2 message we sent (PUBREC) and PUBREL is written:
+// from here on only PUBREL may be resent, never the PUBLISH (spec 4.3.3).
+// A durable session records the change before the PUBREL leaves.
+struct delivery_received {
+  packet_id id = 0;
+  std::uint64_t store_seq = 0;
+};
+// The client released a QoS 2 message (PUBREL) and PUBCOMP is written:
+// its packet id may carry a new message now [MQTT-4.3.3-10].
+struct release_received {
+  packet_id id = 0;
+};
 struct disconnect_received {
   mqtt::disconnect packet;
 };
@@ -94,9 +106,9 @@ struct close_requested {
   reason_code reason = reason_code::normal_disconnection;
   bool publish_will = false;  // false only after a DISCONNECT without will [MQTT-3.1.2-10]
 };
-using engine_event =
-    std::variant<connect_requested, publish_received, subscribe_requested, unsubscribe_requested,
-                 delivery_completed, disconnect_received, close_requested>;
+using engine_event = std::variant<connect_requested, publish_received, subscribe_requested,
+                                  unsubscribe_requested, delivery_completed, delivery_received,
+                                  release_received, disconnect_received, close_requested>;
 
 class server_engine {
  public:

@@ -270,6 +270,8 @@ class broker_double {
   }
 
   void on(mqtt::delivery_completed&) {}
+  void on(mqtt::delivery_received&) {}
+  void on(mqtt::release_received&) {}
   void on(mqtt::disconnect_received&) {}
 
   void check_output() {

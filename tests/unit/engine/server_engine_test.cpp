@@ -206,6 +206,7 @@ TEST_F(engine_test, QoS2DeliveredExactlyOnce_MQTT_4_3_3_10) {
   send(pubrel{9, reason_code::success, {}}, v::v3_1_1);
   EXPECT_EQ(output_bytes(engine_), (std::vector<std::uint8_t>{0x70, 0x02, 0x00, 0x09}));
   EXPECT_TRUE(state_.inbound_qos2.empty());
+  EXPECT_EQ(only<release_received>(events()).id, 9);  // the store forgets the id too
   p.dup = false;
   send(p, v::v3_1_1);  // the id is free again: a new message
   only<publish_received>(events());
@@ -264,12 +265,16 @@ TEST_F(engine_test, OutboundQoS1WindowAndCompletion) {
 
 TEST_F(engine_test, OutboundQoS2Flow) {
   connect_and_accept(v::v3_1_1);
-  engine_.send_publish(make_delivery("t", "m", qos::exactly_once));
+  auto d = make_delivery("t", "m", qos::exactly_once);
+  d.store_seq = 77;
+  engine_.send_publish(std::move(d));
   auto out = written(v::v3_1_1);
   ASSERT_EQ(out.size(), 1u);
   const auto id = std::get<publish>(out[0]).id;
   send(pubrec{id, reason_code::success, {}}, v::v3_1_1);
-  EXPECT_TRUE(events().empty());
+  const auto received = only<delivery_received>(events());  // the store records the phase
+  EXPECT_EQ(received.id, id);
+  EXPECT_EQ(received.store_seq, 77u);
   out = written(v::v3_1_1);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(std::get<pubrel>(out[0]).id, id);

@@ -1,0 +1,116 @@
+// The broker's side of persistence: what it tells the store, and how it
+// rebuilds itself from what the store gives back at start-up.
+#include <algorithm>
+#include <unordered_map>
+
+#include "session/broker.hpp"
+
+namespace tern::broker {
+namespace {
+
+// Per worker thread: the store position of the last event whose reply must
+// wait for its commit (see client_handler::note_durable).
+thread_local std::uint64_t last_durable_position = 0;
+
+// A steady-clock time for a wall-clock one, as seen from `now`.
+std::chrono::steady_clock::time_point to_steady(store::wall_time t,
+                                                std::chrono::steady_clock::time_point now) {
+  const auto ago = std::chrono::system_clock::now() - t;
+  return now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
+}
+
+}  // namespace
+
+std::uint64_t broker::durable_mark() noexcept {
+  return last_durable_position;
+}
+
+std::uint64_t broker::submit(store::store_op&& op, durability when) {
+  if (store_ == nullptr) return 0;
+  const auto position = store_->submit(std::move(op));
+  if (when == durability::before_reply) last_durable_position = position;
+  return position;
+}
+
+std::uint64_t broker::record(const session& s, store::store_op&& op, durability when) {
+  if (!s.stored.load(std::memory_order_relaxed)) return 0;
+  return submit(std::move(op), when);
+}
+
+void broker::forget(const session& s, const mqtt::delivery& d) {
+  if (d.store_seq != 0)
+    record(s, store::remove_delivery{s.id, d.store_seq}, durability::background);
+}
+
+void broker::store_session(session& s, bool connected) {
+  if (store_ == nullptr) return;
+  if (s.expiry_interval == 0) {
+    if (s.stored.exchange(false)) submit(store::remove_session{s.id}, durability::background);
+    return;
+  }
+  store::session_record r{s.id, s.client_id, s.version, s.expiry_interval, std::nullopt};
+  if (!connected) r.disconnected_at = std::chrono::system_clock::now();
+  s.stored.store(true, std::memory_order_release);
+  submit(store::put_session{std::move(r)},
+         connected ? durability::before_reply : durability::background);
+}
+
+void broker::restore(store::restored_state&& state, std::chrono::steady_clock::time_point now) {
+  next_session_id_ = std::max(next_session_id_, state.max_session_id + 1);
+  next_message_id_.store(std::max<std::uint64_t>(next_message_id_, state.max_message_id + 1));
+
+  std::unordered_map<std::uint64_t, session_ptr> by_id;
+  const unsigned workers = std::max(1u, workers_.size());
+  for (auto& r : state.sessions) {
+    auto s = std::make_shared<session>(r.id, r.client_id, static_cast<unsigned>(r.id % workers));
+    s->version = r.version;
+    s->expiry_interval = r.expiry_interval;
+    // A session connected at the crash counts its expiry from the restart.
+    s->disconnected_at = r.disconnected_at ? to_steady(*r.disconnected_at, now) : now;
+    s->stored.store(true);
+    by_id.emplace(r.id, s);
+    sessions_by_client_id_[r.client_id] = s;
+  }
+
+  for (auto& sub : state.subscriptions) {
+    auto it = by_id.find(sub.session_id);
+    if (it == by_id.end()) continue;
+    const subscription_record record{sub.options, sub.identifier};
+    trie_.subscribe(sub.filter, subscription_entry{sub.session_id, sub.options, sub.identifier});
+    subscribers_.try_emplace(sub.session_id, it->second);
+    it->second->subscriptions[sub.filter] = record;
+  }
+
+  // Deliveries come in session and sequence order: those sent under a
+  // packet id go back into the inflight window (resent with DUP or as
+  // PUBREL on reconnect [MQTT-4.4.0-1]), the rest into the queue.
+  for (auto& r : state.deliveries) {
+    auto it = by_id.find(r.session_id);
+    if (it == by_id.end()) continue;
+    auto& s = *it->second;
+    s.next_store_seq.store(std::max(s.next_store_seq.load(), r.delivery.store_seq + 1));
+    if (r.packet_id != 0 && r.delivery.qos == mqtt::qos::exactly_once) {
+      using phase = mqtt::outbound_inflight::phase;
+      s.state.outbound.push_back({r.packet_id,
+                                  r.released ? phase::awaiting_pubcomp : phase::awaiting_pubrec,
+                                  std::move(r.delivery)});
+      s.state.last_id = std::max(s.state.last_id, r.packet_id);
+    } else {
+      s.queue.push_back(std::move(r.delivery));
+    }
+  }
+  for (const auto& q : state.inbound_qos2) {
+    if (auto it = by_id.find(q.session_id); it != by_id.end())
+      it->second->state.inbound_qos2.push_back(q.packet_id);
+  }
+  for (auto& w : state.wills) {
+    auto it = by_id.find(w.session_id);
+    if (it == by_id.end()) continue;
+    it->second->delayed_will = std::make_unique<mqtt::will_message>(std::move(w.will));
+    it->second->will_due = std::max(now, to_steady(w.due, now));
+  }
+  for (const auto& m : state.retained)
+    retained_.set(m->packet.topic, m);
+}
+
+}  // namespace tern::broker

@@ -1,0 +1,283 @@
+#include "store/batch_writer.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "store/message_codec.hpp"
+
+namespace tern::store {
+
+std::int64_t to_unix_ms(wall_time t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+wall_time from_unix_ms(std::int64_t ms) {
+  return wall_time(std::chrono::milliseconds(ms));
+}
+
+std::uint8_t pack_options(const mqtt::subscription_options& o) {
+  return static_cast<std::uint8_t>(static_cast<unsigned>(o.max_qos) | (o.no_local ? 0x04 : 0) |
+                                   (o.retain_as_published ? 0x08 : 0) |
+                                   ((o.retain_handling & 0x03) << 4));
+}
+
+mqtt::subscription_options unpack_options(std::uint8_t bits) {
+  mqtt::subscription_options o;
+  o.max_qos = static_cast<mqtt::qos>(bits & 0x03);
+  o.no_local = (bits & 0x04) != 0;
+  o.retain_as_published = (bits & 0x08) != 0;
+  o.retain_handling = static_cast<std::uint8_t>((bits >> 4) & 0x03);
+  return o;
+}
+
+struct batch_writer::statements {
+  explicit statements(sqlite_db& db)
+      : put_session(db,
+                    "INSERT OR REPLACE INTO sessions(id, client_id, version, expiry_interval, "
+                    "disconnected_at) VALUES(?, ?, ?, ?, ?)"),
+        remove_session(db, "DELETE FROM sessions WHERE id = ?"),
+        remove_session_subscriptions(db, "DELETE FROM subscriptions WHERE session_id = ?"),
+        remove_session_deliveries(
+            db, "DELETE FROM deliveries WHERE session_id = ? RETURNING message_id"),
+        remove_session_inbound(db, "DELETE FROM inbound_qos2 WHERE session_id = ?"),
+        put_subscription(db,
+                         "INSERT OR REPLACE INTO subscriptions(session_id, filter, options, "
+                         "identifier) VALUES(?, ?, ?, ?)"),
+        remove_subscription(db, "DELETE FROM subscriptions WHERE session_id = ? AND filter = ?"),
+        put_delivery(db,
+                     "INSERT OR REPLACE INTO deliveries(session_id, seq, message_id, qos, retain, "
+                     "subscription_ids) VALUES(?, ?, ?, ?, ?, ?)"),
+        mark_delivery_sent(db,
+                           "UPDATE deliveries SET packet_id = ?, released = ? WHERE session_id = ? "
+                           "AND seq = ?"),
+        remove_delivery(db,
+                        "DELETE FROM deliveries WHERE session_id = ? AND seq = ? RETURNING "
+                        "message_id"),
+        put_inbound(db, "INSERT OR IGNORE INTO inbound_qos2(session_id, packet_id) VALUES(?, ?)"),
+        remove_inbound(db, "DELETE FROM inbound_qos2 WHERE session_id = ? AND packet_id = ?"),
+        find_retained(db, "SELECT message_id FROM retained WHERE topic = ?"),
+        put_retained(db, "INSERT OR REPLACE INTO retained(topic, message_id) VALUES(?, ?)"),
+        remove_retained(db, "DELETE FROM retained WHERE topic = ? RETURNING message_id"),
+        put_will(db,
+                 "INSERT OR REPLACE INTO wills(session_id, due, qos, packet) VALUES(?, ?, ?, ?)"),
+        remove_will(db, "DELETE FROM wills WHERE session_id = ?"),
+        add_message(db,
+                    "INSERT INTO messages(id, refs, expires_at, publisher, qos, packet) "
+                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET refs = refs + "
+                    "excluded.refs"),
+        release_message(db, "UPDATE messages SET refs = refs + ? WHERE id = ? RETURNING refs"),
+        delete_message(db, "DELETE FROM messages WHERE id = ?") {}
+
+  statement put_session, remove_session, remove_session_subscriptions, remove_session_deliveries,
+      remove_session_inbound, put_subscription, remove_subscription, put_delivery,
+      mark_delivery_sent, remove_delivery, put_inbound, remove_inbound, find_retained, put_retained,
+      remove_retained, put_will, remove_will, add_message, release_message, delete_message;
+};
+
+namespace {
+
+struct delivery_key {
+  std::uint64_t session_id;
+  std::uint64_t seq;
+  bool operator==(const delivery_key&) const = default;
+};
+
+struct delivery_key_hash {
+  std::size_t operator()(const delivery_key& k) const noexcept {
+    return std::hash<std::uint64_t>()(k.session_id * 0x9E3779B97F4A7C15ull ^ k.seq);
+  }
+};
+
+struct message_change {
+  mqtt::message_ptr message;  // set when the batch adds a reference
+  std::int64_t refs = 0;
+};
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
+// One batch in progress: the deliveries that cancel out, and the change in
+// references per message, applied once at the end.
+struct batch_writer::batch {
+  std::unordered_set<delivery_key, delivery_key_hash> cancelled;
+  std::unordered_map<std::uint64_t, message_change> messages;
+
+  void add_ref(const mqtt::message_ptr& m) {
+    auto& change = messages[m->id];
+    change.message = m;
+    ++change.refs;
+  }
+  void drop_ref(std::uint64_t id) { --messages[id].refs; }
+  void drop_refs_returned(statement& s) {
+    while (s.step())
+      drop_ref(static_cast<std::uint64_t>(s.column_int(0)));
+    s.reset();
+  }
+};
+
+batch_writer::batch_writer(sqlite_db& db) : db_(db), sql_(std::make_unique<statements>(db)) {}
+
+batch_writer::~batch_writer() = default;
+
+void batch_writer::write(std::span<const store_op> ops) {
+  batch b;
+  {
+    std::unordered_set<delivery_key, delivery_key_hash> put_here;
+    for (const auto& op : ops) {
+      if (const auto* put = std::get_if<put_delivery>(&op)) {
+        put_here.insert({put->session_id, put->delivery.store_seq});
+      } else if (const auto* rm = std::get_if<remove_delivery>(&op)) {
+        if (put_here.contains({rm->session_id, rm->seq}))
+          b.cancelled.insert({rm->session_id, rm->seq});
+      }
+    }
+  }
+  auto& s = *sql_;
+  db_.exec("BEGIN");
+  try {
+    for (const auto& op : ops) {
+      std::visit(overloaded{
+                     [&](const put_session& o) {
+                       const auto& r = o.session;
+                       s.put_session.bind(1, static_cast<std::int64_t>(r.id))
+                           .bind(2, r.client_id)
+                           .bind(3, static_cast<std::int64_t>(r.version))
+                           .bind(4, static_cast<std::int64_t>(r.expiry_interval));
+                       if (r.disconnected_at) {
+                         s.put_session.bind(5, to_unix_ms(*r.disconnected_at));
+                       } else {
+                         s.put_session.bind_null(5);
+                       }
+                       s.put_session.run();
+                     },
+                     [&](const remove_session& o) {
+                       const auto id = static_cast<std::int64_t>(o.session_id);
+                       s.remove_session.bind(1, id).run();
+                       s.remove_session_subscriptions.bind(1, id).run();
+                       s.remove_session_deliveries.bind(1, id);
+                       b.drop_refs_returned(s.remove_session_deliveries);
+                       s.remove_session_inbound.bind(1, id).run();
+                       s.remove_will.bind(1, id).run();
+                     },
+                     [&](const put_subscription& o) {
+                       s.put_subscription.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, o.filter)
+                           .bind(3, pack_options(o.options))
+                           .bind(4, static_cast<std::int64_t>(o.identifier))
+                           .run();
+                     },
+                     [&](const remove_subscription& o) {
+                       s.remove_subscription.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, o.filter)
+                           .run();
+                     },
+                     [&](const put_delivery& o) {
+                       const auto& d = o.delivery;
+                       if (b.cancelled.contains({o.session_id, d.store_seq})) return;
+                       const auto ids = encode_subscription_ids(d.subscription_ids);
+                       s.put_delivery.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, static_cast<std::int64_t>(d.store_seq))
+                           .bind(3, static_cast<std::int64_t>(d.message->id))
+                           .bind(4, static_cast<std::int64_t>(d.qos))
+                           .bind(5, d.retain ? 1 : 0);
+                       if (ids.empty()) {
+                         s.put_delivery.bind_null(6);
+                       } else {
+                         s.put_delivery.bind_blob(6, ids);
+                       }
+                       s.put_delivery.run();
+                       b.add_ref(d.message);
+                     },
+                     [&](const mark_delivery_sent& o) {
+                       if (b.cancelled.contains({o.session_id, o.seq})) return;
+                       s.mark_delivery_sent.bind(1, o.packet_id)
+                           .bind(2, o.released ? 1 : 0)
+                           .bind(3, static_cast<std::int64_t>(o.session_id))
+                           .bind(4, static_cast<std::int64_t>(o.seq))
+                           .run();
+                     },
+                     [&](const remove_delivery& o) {
+                       if (b.cancelled.contains({o.session_id, o.seq})) return;
+                       s.remove_delivery.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, static_cast<std::int64_t>(o.seq));
+                       b.drop_refs_returned(s.remove_delivery);
+                     },
+                     [&](const put_inbound_qos2& o) {
+                       s.put_inbound.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, o.packet_id)
+                           .run();
+                     },
+                     [&](const remove_inbound_qos2& o) {
+                       s.remove_inbound.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, o.packet_id)
+                           .run();
+                     },
+                     [&](const put_retained& o) {
+                       const auto& topic = o.message->packet.topic;
+                       s.find_retained.bind(1, topic);
+                       b.drop_refs_returned(s.find_retained);
+                       s.put_retained.bind(1, topic)
+                           .bind(2, static_cast<std::int64_t>(o.message->id))
+                           .run();
+                       b.add_ref(o.message);
+                     },
+                     [&](const remove_retained& o) {
+                       s.remove_retained.bind(1, o.topic);
+                       b.drop_refs_returned(s.remove_retained);
+                     },
+                     [&](const put_will& o) {
+                       auto will = o.will;
+                       const auto packet =
+                           encode_stored_publish(mqtt::will_to_publish(std::move(will)));
+                       s.put_will.bind(1, static_cast<std::int64_t>(o.session_id))
+                           .bind(2, to_unix_ms(o.due))
+                           .bind(3, static_cast<std::int64_t>(o.will.qos))
+                           .bind_blob(4, packet)
+                           .run();
+                     },
+                     [&](const remove_will& o) {
+                       s.remove_will.bind(1, static_cast<std::int64_t>(o.session_id)).run();
+                     },
+                 },
+                 op);
+    }
+    for (const auto& [id, change] : b.messages) {
+      if (change.refs > 0 && change.message) {
+        const auto& m = *change.message;
+        const auto packet = encode_stored_publish(m.packet);
+        s.add_message.bind(1, static_cast<std::int64_t>(id)).bind(2, change.refs);
+        if (m.expires_at) {
+          s.add_message.bind(3, to_unix_ms(*m.expires_at));
+        } else {
+          s.add_message.bind_null(3);
+        }
+        s.add_message.bind(4, static_cast<std::int64_t>(m.publisher))
+            .bind(5, static_cast<std::int64_t>(m.packet.qos))
+            .bind_blob(6, packet)
+            .run();
+      } else if (change.refs < 0) {
+        s.release_message.bind(1, change.refs).bind(2, static_cast<std::int64_t>(id));
+        const bool unused = s.release_message.step() && s.release_message.column_int(0) <= 0;
+        s.release_message.reset();
+        if (unused) s.delete_message.bind(1, static_cast<std::int64_t>(id)).run();
+      }
+    }
+    db_.exec("COMMIT");
+  } catch (...) {
+    for (auto* st : {&s.put_session, &s.remove_session_deliveries, &s.remove_delivery,
+                     &s.find_retained, &s.remove_retained, &s.release_message})
+      st->reset();
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const store_error&) {
+      // No transaction left to roll back (SQLite already did): nothing to undo.
+    }
+    throw;
+  }
+}
+
+}  // namespace tern::store

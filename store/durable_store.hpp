@@ -1,0 +1,37 @@
+#pragma once
+// The broker's durable state, as the session layer sees it: events go in
+// (submit), and are written in order by the store's own thread, grouped
+// into one transaction per batch. An acknowledgement that promises
+// durability waits until committed() reaches the position submit()
+// returned for the last event it depends on.
+//
+// Thread: submit(), position() and committed() may be called from any
+// thread; restore() only before the first submit(). The commit listener
+// runs on the store's thread and must not block.
+
+#include <cstdint>
+#include <functional>
+
+#include "store/store_ops.hpp"
+
+namespace tern::store {
+
+class durable_store {
+ public:
+  virtual ~durable_store() = default;
+
+  // Loads what the store holds (start-up, before serving).
+  virtual restored_state restore() = 0;
+
+  // Queues one event; returns its position in the store's order (1, 2, ...).
+  virtual std::uint64_t submit(store_op op) = 0;
+  // The position of every event up to which is on disk (as far as the
+  // configured synchronous level promises).
+  virtual std::uint64_t committed() const noexcept = 0;
+  // Called after each commit with the new committed() position.
+  virtual void on_commit(std::function<void(std::uint64_t)> listener) = 0;
+  // Writes what is queued and stops the store's thread (shutdown).
+  virtual void flush_and_stop() = 0;
+};
+
+}  // namespace tern::store

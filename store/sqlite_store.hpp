@@ -1,0 +1,66 @@
+#pragma once
+// The durable store on an SQLite file in WAL mode, written by its own thread
+// (never an I/O worker): submitted events queue up while the previous
+// transaction commits and are then written together (group commit).
+//
+// When a write fails (disk full, I/O error) the batch is rolled back and
+// retried with a growing pause: committed() stops advancing, so nothing
+// that waits for durability is acknowledged, and writing resumes when the
+// disk has room again.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/durable_store.hpp"
+
+namespace tern::store {
+
+class sqlite_db;
+class batch_writer;
+
+// persistence_sync: what a commit waits for.
+enum class sync_level {
+  off,     // no fsync: survives a broker crash, not an OS crash or power cut
+  normal,  // WAL, fsync at checkpoints: survives kill -9; power loss may lose the last commits
+  full,    // fsync at every commit: survives power loss
+};
+
+class sqlite_store final : public durable_store {
+ public:
+  // Opens (creating if needed) and migrates the file; throws store_error
+  // with the file name and what to do when it cannot be used.
+  sqlite_store(const std::string& path, sync_level sync);
+  ~sqlite_store() override;
+
+  restored_state restore() override;
+  std::uint64_t submit(store_op op) override;
+  std::uint64_t committed() const noexcept override {
+    return committed_.load(std::memory_order_acquire);
+  }
+  void on_commit(std::function<void(std::uint64_t)> listener) override;
+  void flush_and_stop() override;
+
+ private:
+  void run();
+  // False when the store stopped before the batch could be written.
+  bool write_with_retry(std::vector<store_op>& batch, std::uint64_t last);
+
+  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<batch_writer> writer_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<store_op> queue_;
+  std::uint64_t submitted_ = 0;
+  bool stopping_ = false;
+  std::function<void(std::uint64_t)> listener_;
+  std::atomic<std::uint64_t> committed_{0};
+  std::thread thread_;
+};
+
+}  // namespace tern::store
