@@ -103,8 +103,12 @@ class broker {
   // Returns true when a target is congested: `publisher` (if given) was
   // registered to be resumed (client_handler::resume_publishing) once it
   // drains, and should hold its acknowledgement until then.
+  // With persistence, the message's deliveries to stored sessions, its
+  // retained slot and `also_store` (the publisher's QoS 2 id) go to the
+  // store as one transaction, before any delivery is made.
   bool publish(const mqtt::message_ptr& m,
-               const std::shared_ptr<client_handler>& publisher = nullptr);
+               const std::shared_ptr<client_handler>& publisher = nullptr,
+               std::vector<store::store_op> also_store = {});
 
   // The queue of `s` (on its owner) shrank: wake its waiting publishers once
   // it is below half the congestion threshold; `force` wakes them anyway
@@ -137,8 +141,11 @@ class broker {
   // it when it no longer does.
   void store_session(session& s, bool connected);
   std::uint64_t submit(store::store_op&& op, durability when);
+  std::uint64_t submit_all(std::vector<store::store_op>& ops);
   void unsubscribe_all(session& s);
   void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
+  // Numbers the QoS 1/2 deliveries to stored sessions and adds them to `ops`.
+  void store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops);
   bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
   void deliver_here(const session_ptr& s, mqtt::delivery&& d);

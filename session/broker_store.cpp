@@ -32,6 +32,12 @@ std::uint64_t broker::submit(store::store_op&& op, durability when) {
   return position;
 }
 
+std::uint64_t broker::submit_all(std::vector<store::store_op>& ops) {
+  if (store_ == nullptr || ops.empty()) return 0;
+  last_durable_position = store_->submit_all(ops);
+  return last_durable_position;
+}
+
 std::uint64_t broker::record(const session& s, store::store_op&& op, durability when) {
   if (!s.stored.load(std::memory_order_relaxed)) return 0;
   return submit(std::move(op), when);

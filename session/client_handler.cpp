@@ -202,13 +202,16 @@ void client_handler::on_publish(mqtt::publish& p) {
       engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
     return;
   }
-  // A QoS 2 id is on disk before PUBREC, so a resend after a restart is
-  // still recognised [MQTT-4.3.3-10].
-  if (q == mqtt::qos::exactly_once && session_)
-    broker_.record(*session_, store::put_inbound_qos2{session_->id, id});
+  // A QoS 2 id is on disk before PUBREC, in the same transaction as the
+  // message's deliveries, so a resend after a restart is recognised and
+  // nothing it carried is lost [MQTT-4.3.3-10].
+  std::vector<store::store_op> also_store;
+  if (q == mqtt::qos::exactly_once && session_ && session_->stored.load(std::memory_order_relaxed))
+    also_store.emplace_back(store::put_inbound_qos2{session_->id, id});
   // Already paused: no need to register as a waiter again.
   const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
-  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0), waiter))
+  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0), waiter,
+                      std::move(also_store)))
     publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
   if (publishing_paused_) {

@@ -98,8 +98,10 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
 
 // --- routing ---------------------------------------------------------------------------
 
-bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_handler>& publisher) {
+bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_handler>& publisher,
+                     std::vector<store::store_op> also_store) {
   const auto& p = m->packet;
+  auto& ops = also_store;
   if (p.retain) {
     // An empty payload removes the retained message and is not itself
     // retained [MQTT-3.3.1-6/-7]; otherwise it replaces it [MQTT-3.3.1-5].
@@ -112,17 +114,23 @@ bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_ha
       }
     }
     // Broker-made messages ($SYS, id 0) are made again after a restart.
-    if (m->id != 0) {
+    if (m->id != 0 && store_ != nullptr) {
       if (p.payload.empty()) {
-        submit(store::remove_retained{p.topic}, durability::before_reply);
+        ops.emplace_back(store::remove_retained{p.topic});
       } else {
-        submit(store::put_retained{m}, durability::before_reply);
+        ops.emplace_back(store::put_retained{m});
       }
     }
   }
   thread_local std::vector<target> targets;
   targets.clear();
   collect_targets(m, targets);
+  // On disk as one transaction before anything is delivered: the
+  // publisher's acknowledgement waits for it (client_handler::note_durable).
+  if (store_ != nullptr) {
+    store_deliveries(targets, ops);
+    if (!ops.empty()) submit_all(ops);
+  }
   const bool hold = dispatch(targets, publisher);
   targets.clear();
   return hold;
@@ -194,15 +202,8 @@ bool broker::dispatch(std::vector<target>& targets,
   thread_local std::vector<std::vector<target>> remote;
   if (remote.size() < count) remote.resize(count);
   for (auto& t : targets) {
-    if (t.d.qos != mqtt::qos::at_most_once) {
-      if (t.s->congested.load(std::memory_order_acquire)) hold = wait_for(*t.s, publisher) || hold;
-      // Stored here, on the publisher's thread, so its PUBACK/PUBREC waits
-      // for this delivery to be on disk, wherever the session lives.
-      if (t.s->stored.load(std::memory_order_acquire)) {
-        t.d.store_seq = t.s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
-        record(*t.s, store::put_delivery{t.s->id, t.d});
-      }
-    }
+    if (t.d.qos != mqtt::qos::at_most_once && t.s->congested.load(std::memory_order_acquire))
+      hold = wait_for(*t.s, publisher) || hold;
     const unsigned owner = t.s->owner.load(std::memory_order_acquire);
     if (owner == here) {
       deliver_here(t.s, std::move(t.d));
@@ -219,6 +220,15 @@ bool broker::dispatch(std::vector<target>& targets,
     remote[w].clear();
   }
   return hold;
+}
+
+void broker::store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops) {
+  for (auto& t : targets) {
+    if (t.d.qos == mqtt::qos::at_most_once || !t.s->stored.load(std::memory_order_acquire))
+      continue;
+    t.d.store_seq = t.s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
+    ops.emplace_back(store::put_delivery{t.s->id, t.d});
+  }
 }
 
 bool broker::wait_for(session& s, const std::shared_ptr<client_handler>& publisher) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "store/store_ops.hpp"
 
@@ -25,6 +26,10 @@ class durable_store {
 
   // Queues one event; returns its position in the store's order (1, 2, ...).
   virtual std::uint64_t submit(store_op op) = 0;
+  // Queues events that must be written in one transaction (a QoS 2 id with
+  // the deliveries of its message: neither without the other after a
+  // crash); returns the position of the last. `ops` is left empty.
+  virtual std::uint64_t submit_all(std::vector<store_op>& ops) = 0;
   // The position of every event up to which is on disk (as far as the
   // configured synchronous level promises).
   virtual std::uint64_t committed() const noexcept = 0;

@@ -1,5 +1,7 @@
 #include "store/message_codec.hpp"
 
+#include <sqlite3.h>
+
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
 #include "store/sqlite_db.hpp"
@@ -19,7 +21,7 @@ std::vector<std::uint8_t> encode_stored_publish(const mqtt::publish& p) {
 mqtt::publish decode_stored_publish(std::span<const std::uint8_t> bytes, mqtt::qos q) {
   auto decoded = mqtt::decode_whole(bytes, mqtt::protocol_version::v5);
   if (!decoded || !std::holds_alternative<mqtt::publish>(*decoded))
-    throw store_error("a stored message does not decode as a PUBLISH", 0);
+    throw store_error("a stored message does not decode as a PUBLISH", SQLITE_CORRUPT);
   auto p = std::get<mqtt::publish>(std::move(*decoded));
   p.qos = q;
   return p;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,10 +16,27 @@
 
 namespace tern::store {
 
+namespace {
+
+// SQLite found the file damaged, or not a database at all (also when a
+// stored message no longer decodes): say which file and what to do.
+[[noreturn]] void throw_damaged(const store_error& e, const std::string& path) {
+  throw store_error(fmt::format("the store {} is damaged or not a database ({}). Move it aside "
+                                "(mv {} {}.damaged) and start again with an empty store, or "
+                                "restore it from a backup",
+                                path, sqlite3_errstr(e.code()), path, path),
+                    e.code());
+}
+
+bool is_damage(const store_error& e) {
+  return e.code() == SQLITE_NOTADB || e.code() == SQLITE_CORRUPT;
+}
+
+}  // namespace
+
 sqlite_store::sqlite_store(const std::string& path, sync_level sync)
     : db_(std::make_unique<sqlite_db>(path)) {
   try {
-    db_->exec("PRAGMA journal_mode = WAL");
     switch (sync) {
       case sync_level::off:
         db_->exec("PRAGMA synchronous = OFF");
@@ -30,14 +48,12 @@ sqlite_store::sqlite_store(const std::string& path, sync_level sync)
         db_->exec("PRAGMA synchronous = FULL");
         break;
     }
+    // WAL only once the file is known to be a tern store: the journal mode
+    // is kept in the file, and another program's database is left as it was.
     migrate(*db_);
+    db_->exec("PRAGMA journal_mode = WAL");
   } catch (const store_error& e) {
-    if (e.code() == SQLITE_NOTADB || e.code() == SQLITE_CORRUPT)
-      throw store_error(fmt::format("{}: the store {} is damaged or not a database. Move it "
-                                    "aside (mv {} {}.damaged) and start again with an empty "
-                                    "store, or restore it from a backup",
-                                    e.what(), path, path, path),
-                        e.code());
+    if (is_damage(e)) throw_damaged(e, path);
     throw;
   }
   writer_ = std::make_unique<batch_writer>(*db_);
@@ -48,7 +64,14 @@ sqlite_store::~sqlite_store() {
 }
 
 restored_state sqlite_store::restore() {
-  return load_store(*db_);
+  // Damage the schema check at opening did not reach shows here, where
+  // every table is read.
+  try {
+    return load_store(*db_);
+  } catch (const store_error& e) {
+    if (is_damage(e)) throw_damaged(e, db_->path());
+    throw;
+  }
 }
 
 void sqlite_store::on_commit(std::function<void(std::uint64_t)> listener) {
@@ -57,15 +80,29 @@ void sqlite_store::on_commit(std::function<void(std::uint64_t)> listener) {
 }
 
 std::uint64_t sqlite_store::submit(store_op op) {
+  std::vector<store_op> one;
+  one.push_back(std::move(op));
+  return submit_all(one);
+}
+
+std::uint64_t sqlite_store::submit_all(std::vector<store_op>& ops) {
   std::uint64_t position;
   bool wake;
   {
+    // One lock for all: the writer takes the whole queue at once, so these
+    // land in the same transaction.
     std::lock_guard lock(mutex_);
     if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
-    queue_.push_back(std::move(op));
-    position = ++submitted_;
-    wake = queue_.size() == 1;  // the writer sleeps only on an empty queue
+    wake = queue_.empty();  // the writer sleeps only on an empty queue
+    submitted_ += ops.size();
+    position = submitted_;
+    if (queue_.empty()) {
+      queue_.swap(ops);
+    } else {
+      std::move(ops.begin(), ops.end(), std::back_inserter(queue_));
+    }
   }
+  ops.clear();
   if (wake) wake_.notify_one();
   return position;
 }

@@ -39,6 +39,7 @@ class sqlite_store final : public durable_store {
 
   restored_state restore() override;
   std::uint64_t submit(store_op op) override;
+  std::uint64_t submit_all(std::vector<store_op>& ops) override;
   std::uint64_t committed() const noexcept override {
     return committed_.load(std::memory_order_acquire);
   }

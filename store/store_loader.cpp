@@ -10,9 +10,10 @@ namespace {
 
 void remove_orphans(sqlite_db& db) {
   db.exec("BEGIN");
-  // References are counted per message; rows of sessions that are gone give
-  // theirs back before they go.
-  db.exec(R"sql(
+  try {
+    // References are counted per message; rows of sessions that are gone
+    // give theirs back before they go.
+    db.exec(R"sql(
     UPDATE messages SET refs = refs - (
       SELECT count(*) FROM deliveries d
       WHERE d.message_id = messages.id AND d.session_id NOT IN (SELECT id FROM sessions))
@@ -24,7 +25,15 @@ void remove_orphans(sqlite_db& db) {
     DELETE FROM wills WHERE session_id NOT IN (SELECT id FROM sessions);
     DELETE FROM messages WHERE refs <= 0;
   )sql");
-  db.exec("COMMIT");
+    db.exec("COMMIT");
+  } catch (...) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const store_error&) {
+      // SQLite already rolled back: nothing to undo.
+    }
+    throw;
+  }
 }
 
 class message_cache {

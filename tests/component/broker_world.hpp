@@ -25,6 +25,7 @@
 #include "fake_transport.hpp"
 #include "fake_workers.hpp"
 #include "session/broker.hpp"
+#include "test_store.hpp"
 
 namespace tern::broker::test {
 
@@ -35,8 +36,8 @@ class test_client;
 
 class world {
  public:
-  explicit world(unsigned worker_count = 2, broker_config config = {})
-      : workers(worker_count), b(std::move(config), workers) {}
+  explicit world(unsigned worker_count = 2, broker_config config = {}, test_store* store = nullptr)
+      : workers(worker_count), store(store), b(std::move(config), workers, store) {}
   world(const world&) = delete;
   world& operator=(const world&) = delete;
   // Connections still open are dropped (as a shutdown would kick them), so
@@ -63,6 +64,7 @@ class world {
 
   fake_workers workers;
   fake_clock clock;
+  test_store* store;  // may be null: persistence off
   broker b;
 
  private:
@@ -365,7 +367,9 @@ inline void world::settle() {
     bool sent = false;
     for (auto* c : std::vector<test_client*>(clients_))
       sent = c->process() || sent;
-    if (!sent && workers.pending() == 0) return;
+    const bool committing = store != nullptr && store->auto_commit && store->pending();
+    if (committing) store->commit();
+    if (!sent && !committing && workers.pending() == 0) return;
   }
   ADD_FAILURE() << "the broker and its clients never settled";
 }

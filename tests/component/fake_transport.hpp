@@ -182,7 +182,7 @@ class fake_transport final : public client_transport {
     if (write_in_flight_ || finished_) return;
     handler_->take_output(writing_);
     if (writing_.empty()) {
-      if (closing_) finish();
+      if (closing_ && !handler_->output_held()) finish();  // as net/tcp_connection does
       do_read();  // input may have been paused while CONNECT was decided
       return;
     }

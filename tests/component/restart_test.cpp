@@ -1,0 +1,152 @@
+// A broker restarted on the same SQLite file resumes where it stopped:
+// sessions with their subscriptions, queued messages, the inflight window
+// (QoS 2 resent under the same packet id, or as PUBREL), QoS 2 ids
+// received, retained messages and delayed wills.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "broker_world.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace tern::broker::test {
+namespace {
+
+using v = protocol_version;
+
+connect_options persistent() {
+  connect_options o;
+  o.clean_start = false;
+  return o;
+}
+
+class Restart : public ::testing::Test {
+ protected:
+  Restart() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tern-restart-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~Restart() override { std::filesystem::remove_all(dir_); }
+
+  // A broker on the store file, restored from what it holds.
+  struct instance {
+    explicit instance(const std::filesystem::path& file)
+        : sqlite((file).string(), store::sync_level::normal),
+          recorder(&sqlite),
+          w(2, {}, &recorder) {
+      w.b.restore(recorder.restore(), w.clock.now);
+    }
+    ~instance() { recorder.flush_and_stop(); }
+    store::sqlite_store sqlite;
+    test_store recorder;
+    world w;
+  };
+  std::unique_ptr<instance> start() { return std::make_unique<instance>(dir_ / "tern.db"); }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+TEST_F(Restart, QueuedInflightAndRetainedSurvive_MQTT_4_4_0_1) {
+  mqtt::packet_id m2_id = 0;
+  {
+    auto first = start();
+    test_client pub(first->w, "pub", v::v3_1_1, 0);
+    test_client sub(first->w, "sub", v::v3_1_1, 1);
+    ASSERT_TRUE(pub.connect());
+    ASSERT_TRUE(sub.connect(persistent()));
+    ASSERT_TRUE(sub.subscribe("s/#", qos::exactly_once));
+    // m2 (QoS 2) past PUBREC: after the restart only PUBREL is resent.
+    sub.set_auto_ack(false);
+    pub.publish("s/2", "m2", qos::exactly_once);
+    ASSERT_EQ(sub.payloads(), (std::vector<std::string>{"m2"}));
+    m2_id = sub.messages()[0].id;
+    sub.conn().send(mqtt::pubrec{m2_id, {}, {}});
+    first->w.settle();
+    ASSERT_EQ(all_of_type<mqtt::pubrel>(sub.packets()).size(), 1u);
+    sub.drop();
+    // Queued while it is away, acknowledged to the publisher.
+    EXPECT_TRUE(pub.completed(pub.publish("s/3", "m3", qos::at_least_once)));
+    EXPECT_TRUE(pub.completed(pub.publish("s/4", "m4", qos::exactly_once)));
+    EXPECT_TRUE(pub.completed(pub.publish("r", "retained", qos::at_least_once, true)));
+  }  // the broker stops; nothing is written at shutdown that was not already
+
+  auto second = start();
+  test_client sub(second->w, "sub", v::v3_1_1, 0);
+  test_client other(second->w, "other", v::v3_1_1, 1);
+  const auto ack = sub.connect(persistent());
+  ASSERT_TRUE(ack);
+  EXPECT_TRUE(ack->session_present);
+  const auto packets = sub.take_packets();
+  ASSERT_GE(packets.size(), 4u) << describe(packets);
+  const auto* rel = std::get_if<mqtt::pubrel>(&packets[1]);
+  ASSERT_NE(rel, nullptr) << describe(packets);
+  EXPECT_EQ(rel->id, m2_id);
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"m3", "m4"}));
+  // The subscription survived too: a new message reaches it.
+  ASSERT_TRUE(other.connect());
+  other.publish("s/5", "m5", qos::at_least_once);
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"m3", "m4", "m5"}));
+  // And the retained message.
+  ASSERT_TRUE(other.subscribe("r", qos::at_least_once));
+  EXPECT_EQ(other.payloads(), (std::vector<std::string>{"retained"}));
+}
+
+// A QoS 2 PUBLISH resent after a restart (the publisher never saw PUBREC)
+// is recognised by its stored packet id and not delivered again
+// [MQTT-4.3.3-10].
+TEST_F(Restart, ResentQoS2PublishIsNotDeliveredTwice) {
+  mqtt::publish resend;
+  {
+    auto first = start();
+    test_client pub(first->w, "pub", v::v3_1_1, 0);
+    test_client sub(first->w, "sub", v::v3_1_1, 1);
+    ASSERT_TRUE(pub.connect(persistent()));
+    ASSERT_TRUE(sub.connect(persistent()));
+    ASSERT_TRUE(sub.subscribe("t", qos::exactly_once));
+    sub.drop();
+    resend.topic = "t";
+    resend.payload = mqtt::shared_bytes::copy_of(std::string_view("once"));
+    resend.qos = qos::exactly_once;
+    resend.id = 42;
+    pub.conn().send(resend);
+    first->w.settle();
+    ASSERT_EQ(all_of_type<mqtt::pubrec>(pub.packets()).size(), 1u);
+  }
+  auto second = start();
+  test_client pub(second->w, "pub", v::v3_1_1, 0);
+  test_client sub(second->w, "sub", v::v3_1_1, 1);
+  ASSERT_TRUE(pub.connect(persistent()));
+  resend.dup = true;
+  pub.conn().send(resend);
+  second->w.settle();
+  EXPECT_EQ(all_of_type<mqtt::pubrec>(pub.packets()).size(), 1u);
+  ASSERT_TRUE(sub.connect(persistent()));
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"once"}));
+}
+
+TEST_F(Restart, CleanSessionsAndEndedSessionsAreNotRestored) {
+  {
+    auto first = start();
+    test_client clean(first->w, "clean", v::v3_1_1, 0);
+    test_client ended(first->w, "ended", v::v5, 1);
+    ASSERT_TRUE(clean.connect());
+    ASSERT_TRUE(clean.subscribe("t", qos::at_least_once));
+    connect_options o;
+    o.clean_start = false;
+    o.session_expiry = 600;
+    ASSERT_TRUE(ended.connect(o));
+    ended.disconnect(mqtt::reason_code::normal_disconnection, 0);
+  }
+  auto second = start();
+  EXPECT_EQ(second->w.b.session_count(), 0u);
+  EXPECT_EQ(second->w.b.subscription_count(), 0u);
+}
+
+}  // namespace
+}  // namespace tern::broker::test

@@ -1,0 +1,79 @@
+#pragma once
+// A durable_store for component tests: it records every event and commits
+// only when told (or at each settle() round when auto_commit is on), on the
+// test's thread, so a test decides exactly when "on disk" happens. With an
+// inner store (a real sqlite_store) it also writes through, and commit()
+// waits for the inner store to catch up, so a second broker can restore
+// what the first one wrote.
+//
+// Thread: the test's only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "store/durable_store.hpp"
+
+namespace tern::broker::test {
+
+class test_store final : public store::durable_store {
+ public:
+  explicit test_store(store::durable_store* inner = nullptr) : inner_(inner) {}
+
+  store::restored_state restore() override {
+    return inner_ ? inner_->restore() : store::restored_state{};
+  }
+  std::uint64_t submit(store::store_op op) override {
+    ops.push_back(op);
+    if (inner_) inner_->submit(std::move(op));
+    return ++submitted_;
+  }
+  std::uint64_t submit_all(std::vector<store::store_op>& group) override {
+    group_sizes.push_back(group.size());
+    ops.insert(ops.end(), group.begin(), group.end());
+    submitted_ += group.size();
+    if (inner_) inner_->submit_all(group);
+    group.clear();
+    return submitted_;
+  }
+  std::uint64_t committed() const noexcept override { return committed_; }
+  void on_commit(std::function<void(std::uint64_t)> listener) override {
+    listener_ = std::move(listener);
+  }
+  void flush_and_stop() override {
+    if (inner_) inner_->flush_and_stop();
+  }
+
+  bool pending() const noexcept { return committed_ < submitted_; }
+  // Everything submitted so far is now "on disk".
+  void commit() {
+    if (!pending()) return;
+    if (inner_)
+      while (inner_->committed() < submitted_)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    committed_ = submitted_;
+    if (listener_) listener_(committed_);
+  }
+  // Events of type T recorded so far.
+  template <class T>
+  std::vector<T> recorded() const {
+    std::vector<T> out;
+    for (const auto& op : ops)
+      if (const auto* x = std::get_if<T>(&op)) out.push_back(*x);
+    return out;
+  }
+
+  bool auto_commit = true;
+  std::vector<store::store_op> ops;
+  std::vector<std::size_t> group_sizes;  // of each submit_all()
+
+ private:
+  store::durable_store* inner_;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t committed_ = 0;
+  std::function<void(std::uint64_t)> listener_;
+};
+
+}  // namespace tern::broker::test
