@@ -114,14 +114,30 @@ class Broker:
         raise last_error
 
     def _start_once(self, timeout):
-        self.proc, self.returncode, self.killed = None, None, False
         self.dir = tempfile.mkdtemp(prefix="tern-e2e-")
         self.port = free_port()
         conf = os.path.join(self.dir, "broker.conf")
         with open(conf, "w") as f:
             f.write(self.config_text())
         self.log_path = os.path.join(self.dir, "broker.log")
-        with open(self.log_path, "wb") as log:
+        self._launch(timeout)
+
+    def kill9(self):
+        """SIGKILL, as a crash or a power cut would stop it: nothing runs
+        after this, no shutdown code, no flush."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(TIMEOUT)
+        self.returncode = None
+
+    def restart(self, timeout=TIMEOUT):
+        """Starts the broker again in the same directory, on the same port
+        and config, after kill9() or a stop that kept the directory."""
+        self._launch(timeout)
+
+    def _launch(self, timeout):
+        self.proc, self.returncode, self.killed = None, None, False
+        conf = os.path.join(self.dir, "broker.conf")
+        with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [self.executable, "-c", conf], cwd=self.dir, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
