@@ -2,9 +2,12 @@
 // What the broker tells its store, one event at a time (STYLE.md section 5),
 // and what the store gives back at start-up.
 //
-// Sessions are keyed by the broker's session number (never reused, also
-// across restarts), deliveries by that number and the session's delivery
-// sequence, messages by application_message::id. Only persistent sessions
+// Sessions are keyed by the broker's session number, deliveries by that
+// number and the session's delivery sequence, messages by
+// application_message::id. Numbers are unique among what is stored; after a
+// restart the broker continues above the highest one still stored (rows of
+// removed sessions and messages are gone by then, so nothing refers to a
+// number that is handed out again). Only persistent sessions
 // are stored: one that ends with its connection has nothing to resume.
 
 #include <chrono>

@@ -36,7 +36,9 @@ void bench_client::start(const tcp::endpoint& broker) {
     in_.resize(options_.read_buffer);
     mqtt::connect c;
     c.version = options_.version;
-    c.clean_start = true;
+    c.clean_start = !options_.persistent;
+    if (options_.persistent && c.version == mqtt::protocol_version::v5)
+      c.properties.session_expiry_interval = 3600;
     c.keep_alive = options_.keep_alive;
     c.client_id = options_.client_id;
     send(c);

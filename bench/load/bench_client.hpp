@@ -38,6 +38,9 @@ struct client_options {
   std::string client_id;
   mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
   std::uint16_t keep_alive = 600;
+  // Clean start 0 (and, for v5, a Session Expiry of an hour): what a broker
+  // with persistence must store.
+  bool persistent = false;
   // Large for busy clients so one read drains many packets; small for the
   // thousands of idle ones (it grows when a packet needs more).
   std::size_t read_buffer = 64 * 1024;

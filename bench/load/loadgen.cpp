@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   int protocol = 4;
   long broker_pid = 0;
   int concurrency = 200;
+  bool persistent = false;
 
   std::vector<std::string> names;
   for (const auto& [name, spec] : presets())
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
   cli.add_option("--broker-pid", broker_pid, "read this process's CPU time and RSS from /proc");
   cli.add_option("--connect-concurrency", concurrency, "handshakes in progress at once")
       ->check(CLI::Range(1, 10'000));
+  cli.add_flag("--persistent", persistent,
+               "persistent sessions (clean start 0): the broker stores what it queues");
   CLI11_PARSE(cli, argc, argv);
 
   scenario_spec spec = presets().at(scenario_name);
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
   spec.version = static_cast<tern::mqtt::protocol_version>(protocol);
   spec.broker_pid = broker_pid;
   spec.connect_concurrency = static_cast<std::uint32_t>(concurrency);
+  spec.persistent = persistent;
 
   const long files = tern::bench::raise_file_limit();
   if (spec.shape == topology::idle && files >= 0 && static_cast<long>(spec.clients) + 64 > files) {

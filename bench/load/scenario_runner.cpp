@@ -77,6 +77,7 @@ void scenario_runner::build_clients() {
     o.client_id = "bench-" + spec_.name + "-" + std::move(id);
     o.version = spec_.version;
     o.keep_alive = 600;
+    o.persistent = spec_.persistent;
     if (spec_.shape == topology::idle) o.read_buffer = 256;
     return o;
   };

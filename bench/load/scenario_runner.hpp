@@ -51,6 +51,7 @@ struct scenario_spec {
   mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
   long broker_pid = 0;  // 0: do not read the broker's CPU and memory
   std::uint32_t connect_concurrency = 200;
+  bool persistent = false;  // sessions outlive connections (clean start 0)
 };
 
 class scenario_runner final : public client_observer {
