@@ -38,7 +38,10 @@ struct batch_writer::statements {
         remove_session(db, "DELETE FROM sessions WHERE id = ?"),
         remove_session_subscriptions(db, "DELETE FROM subscriptions WHERE session_id = ?"),
         remove_session_deliveries(
-            db, "DELETE FROM deliveries WHERE session_id = ? RETURNING message_id"),
+            db,
+            "DELETE FROM deliveries WHERE session_id = ? AND inline_qos IS NULL RETURNING "
+            "message_id"),
+        remove_session_inline(db, "DELETE FROM deliveries WHERE session_id = ?"),
         remove_session_inbound(db, "DELETE FROM inbound_qos2 WHERE session_id = ?"),
         put_subscription(db,
                          "INSERT OR REPLACE INTO subscriptions(session_id, filter, options, "
@@ -46,13 +49,14 @@ struct batch_writer::statements {
         remove_subscription(db, "DELETE FROM subscriptions WHERE session_id = ? AND filter = ?"),
         put_delivery(db,
                      "INSERT OR REPLACE INTO deliveries(session_id, seq, message_id, qos, retain, "
-                     "subscription_ids) VALUES(?, ?, ?, ?, ?, ?)"),
+                     "subscription_ids, inline_packet, inline_qos, inline_expires_at, "
+                     "inline_publisher) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         mark_delivery_sent(db,
                            "UPDATE deliveries SET packet_id = ?, released = ? WHERE session_id = ? "
                            "AND seq = ?"),
         remove_delivery(db,
                         "DELETE FROM deliveries WHERE session_id = ? AND seq = ? RETURNING "
-                        "message_id"),
+                        "message_id, inline_qos"),
         put_inbound(db, "INSERT OR IGNORE INTO inbound_qos2(session_id, packet_id) VALUES(?, ?)"),
         remove_inbound(db, "DELETE FROM inbound_qos2 WHERE session_id = ? AND packet_id = ?"),
         find_retained(db, "SELECT message_id FROM retained WHERE topic = ?"),
@@ -69,9 +73,10 @@ struct batch_writer::statements {
         delete_message(db, "DELETE FROM messages WHERE id = ?") {}
 
   statement put_session, remove_session, remove_session_subscriptions, remove_session_deliveries,
-      remove_session_inbound, put_subscription, remove_subscription, put_delivery,
-      mark_delivery_sent, remove_delivery, put_inbound, remove_inbound, find_retained, put_retained,
-      remove_retained, put_will, remove_will, add_message, release_message, delete_message;
+      remove_session_inline, remove_session_inbound, put_subscription, remove_subscription,
+      put_delivery, mark_delivery_sent, remove_delivery, put_inbound, remove_inbound, find_retained,
+      put_retained, remove_retained, put_will, remove_will, add_message, release_message,
+      delete_message;
 };
 
 namespace {
@@ -105,6 +110,9 @@ struct overloaded : F... {
 struct batch_writer::batch {
   std::unordered_set<delivery_key, delivery_key_hash> cancelled;
   std::unordered_map<std::uint64_t, message_change> messages;
+  // References each message gains in this batch; a message with exactly one
+  // (one delivery) is kept inline in that delivery's row.
+  std::unordered_map<std::uint64_t, std::uint32_t> new_refs;
 
   void add_ref(const mqtt::message_ptr& m) {
     auto& change = messages[m->id];
@@ -112,9 +120,14 @@ struct batch_writer::batch {
     ++change.refs;
   }
   void drop_ref(std::uint64_t id) { --messages[id].refs; }
-  void drop_refs_returned(statement& s) {
+  // Rows returned as (message_id[, inline_qos]): an inline message (its QoS
+  // not null) went with its row and holds no reference. (Not "RETURNING
+  // inline_packet IS NULL": SQLite 3.40 answers that wrongly for a column
+  // added by ALTER TABLE to a WITHOUT ROWID table.)
+  void drop_refs_returned(statement& s, bool has_inline_column = false) {
     while (s.step())
-      drop_ref(static_cast<std::uint64_t>(s.column_int(0)));
+      if (!has_inline_column || s.column_is_null(1))
+        drop_ref(static_cast<std::uint64_t>(s.column_int(0)));
     s.reset();
   }
 };
@@ -133,6 +146,14 @@ void batch_writer::write(std::span<const store_op> ops) {
       } else if (const auto* rm = std::get_if<remove_delivery>(&op)) {
         if (put_here.contains({rm->session_id, rm->seq}))
           b.cancelled.insert({rm->session_id, rm->seq});
+      }
+    }
+    for (const auto& op : ops) {
+      if (const auto* put = std::get_if<put_delivery>(&op)) {
+        if (!b.cancelled.contains({put->session_id, put->delivery.store_seq}))
+          ++b.new_refs[put->delivery.message->id];
+      } else if (const auto* r = std::get_if<put_retained>(&op)) {
+        b.new_refs[r->message->id] += 2;  // never inline: the retained slot refers to it
       }
     }
   }
@@ -160,6 +181,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                        s.remove_session_subscriptions.bind(1, id).run();
                        s.remove_session_deliveries.bind(1, id);
                        b.drop_refs_returned(s.remove_session_deliveries);
+                       s.remove_session_inline.bind(1, id).run();
                        s.remove_session_inbound.bind(1, id).run();
                        s.remove_will.bind(1, id).run();
                      },
@@ -189,8 +211,18 @@ void batch_writer::write(std::span<const store_op> ops) {
                        } else {
                          s.put_delivery.bind_blob(6, ids);
                        }
+                       std::vector<std::uint8_t> packet;
+                       if (b.new_refs[d.message->id] == 1) {
+                         const auto& m = *d.message;
+                         packet = encode_stored_publish(m.packet);
+                         s.put_delivery.bind_blob(7, packet).bind(
+                             8, static_cast<std::int64_t>(m.packet.qos));
+                         if (m.expires_at) s.put_delivery.bind(9, to_unix_ms(*m.expires_at));
+                         s.put_delivery.bind(10, static_cast<std::int64_t>(m.publisher));
+                       } else {
+                         b.add_ref(d.message);
+                       }
                        s.put_delivery.run();
-                       b.add_ref(d.message);
                      },
                      [&](const mark_delivery_sent& o) {
                        if (b.cancelled.contains({o.session_id, o.seq})) return;
@@ -204,7 +236,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                        if (b.cancelled.contains({o.session_id, o.seq})) return;
                        s.remove_delivery.bind(1, static_cast<std::int64_t>(o.session_id))
                            .bind(2, static_cast<std::int64_t>(o.seq));
-                       b.drop_refs_returned(s.remove_delivery);
+                       b.drop_refs_returned(s.remove_delivery, true);
                      },
                      [&](const put_inbound_qos2& o) {
                        s.put_inbound.bind(1, static_cast<std::int64_t>(o.session_id))

@@ -16,7 +16,8 @@ void remove_orphans(sqlite_db& db) {
     db.exec(R"sql(
     UPDATE messages SET refs = refs - (
       SELECT count(*) FROM deliveries d
-      WHERE d.message_id = messages.id AND d.session_id NOT IN (SELECT id FROM sessions))
+      WHERE d.message_id = messages.id AND d.inline_qos IS NULL
+        AND d.session_id NOT IN (SELECT id FROM sessions))
     WHERE id IN (SELECT message_id FROM deliveries
                  WHERE session_id NOT IN (SELECT id FROM sessions));
     DELETE FROM deliveries WHERE session_id NOT IN (SELECT id FROM sessions);
@@ -36,6 +37,18 @@ void remove_orphans(sqlite_db& db) {
   }
 }
 
+// A message from the columns (expires_at, publisher, qos, packet) starting
+// at `first`.
+mqtt::message_ptr read_message(const statement& s, int first, std::uint64_t id) {
+  auto m = std::make_shared<mqtt::application_message>();
+  if (!s.column_is_null(first)) m->expires_at = from_unix_ms(s.column_int(first));
+  m->publisher = static_cast<std::uint64_t>(s.column_int(first + 1));
+  m->packet = decode_stored_publish(s.column_blob(first + 3),
+                                    static_cast<mqtt::qos>(s.column_int(first + 2)));
+  m->id = id;
+  return m;
+}
+
 class message_cache {
  public:
   explicit message_cache(sqlite_db& db)
@@ -46,15 +59,7 @@ class message_cache {
     auto [it, added] = cache_.try_emplace(id);
     if (!added) return it->second;
     select_.bind(1, static_cast<std::int64_t>(id));
-    if (select_.step()) {
-      auto m = std::make_shared<mqtt::application_message>();
-      if (!select_.column_is_null(0)) m->expires_at = from_unix_ms(select_.column_int(0));
-      m->publisher = static_cast<std::uint64_t>(select_.column_int(1));
-      m->packet = decode_stored_publish(select_.column_blob(3),
-                                        static_cast<mqtt::qos>(select_.column_int(2)));
-      m->id = id;
-      it->second = std::move(m);
-    }
+    if (select_.step()) it->second = read_message(select_, 0, id);
     select_.reset();
     return it->second;
   }
@@ -70,7 +75,10 @@ restored_state load_store(sqlite_db& db) {
   remove_orphans(db);
   restored_state out;
   out.max_session_id = static_cast<std::uint64_t>(db.query_int("SELECT max(id) FROM sessions"));
-  out.max_message_id = static_cast<std::uint64_t>(db.query_int("SELECT max(id) FROM messages"));
+  // Inline messages (schema 2) have no row in messages but keep their id.
+  out.max_message_id = static_cast<std::uint64_t>(
+      db.query_int("SELECT max(coalesce((SELECT max(id) FROM messages), 0), "
+                   "coalesce((SELECT max(message_id) FROM deliveries), 0))"));
   message_cache messages(db);
 
   statement sessions(db,
@@ -98,12 +106,15 @@ restored_state load_store(sqlite_db& db) {
 
   statement deliveries(db,
                        "SELECT session_id, seq, message_id, qos, retain, subscription_ids, "
-                       "packet_id, released FROM deliveries ORDER BY session_id, seq");
+                       "packet_id, released, inline_expires_at, inline_publisher, inline_qos, "
+                       "inline_packet FROM deliveries ORDER BY session_id, seq");
   while (deliveries.step()) {
     restored_delivery r;
     r.session_id = static_cast<std::uint64_t>(deliveries.column_int(0));
     r.delivery.store_seq = static_cast<std::uint64_t>(deliveries.column_int(1));
-    r.delivery.message = messages.get(static_cast<std::uint64_t>(deliveries.column_int(2)));
+    const auto message_id = static_cast<std::uint64_t>(deliveries.column_int(2));
+    r.delivery.message = deliveries.column_is_null(10) ? messages.get(message_id)
+                                                       : read_message(deliveries, 8, message_id);
     if (!r.delivery.message) continue;  // cannot happen while refs are counted right
     r.delivery.qos = static_cast<mqtt::qos>(deliveries.column_int(3));
     r.delivery.retain = deliveries.column_int(4) != 0;

@@ -162,7 +162,7 @@ TEST_F(StoreDeliveries, RemoveSessionTakesEverythingOfItsOwn) {
          put_subscription{2, "b/#", {qos::at_least_once}, 0}, make_delivery(1, 1, own),
          make_delivery(1, 2, shared), make_delivery(2, 1, shared), put_inbound_qos2{1, 4},
          put_inbound_qos2{2, 5}, put_will{1, will, at_ms(1)}, put_will{2, will, at_ms(2)}});
-  EXPECT_EQ(message_rows(), 2);
+  EXPECT_EQ(message_rows(), 1) << "own is inline in its delivery, shared has a row";
 
   write({remove_session{1}});
   // Before any restore (which also sweeps), the writer itself cleaned up.
@@ -196,7 +196,7 @@ TEST_F(StoreDeliveries, OrphanRowsAreDroppedAtRestore) {
   write({put_session{make_session(1, "a")}, make_delivery(99, 1, lost), make_delivery(99, 2, kept),
          make_delivery(1, 1, kept), put_subscription{99, "x", {qos::at_least_once}, 0},
          put_inbound_qos2{99, 1}, put_will{99, will, at_ms(1)}});
-  EXPECT_EQ(message_rows(), 2);
+  EXPECT_EQ(message_rows(), 1) << "lost is inline in its delivery, kept has a row";
   EXPECT_EQ(refs(2), 2);
 
   const auto got = reopen();

@@ -161,8 +161,16 @@ TEST_F(StoreErrors, StoreWithZeroedPagesInTheMiddle) {
 }
 
 TEST_F(StoreErrors, StoredMessageThatNoLongerDecodes) {
-  write({put_session{make_session(1, "a")}, make_delivery(1, 1, make_message(1, "t", "x"))});
+  const auto m = make_message(1, "t", "x");
+  write({put_session{make_session(1, "a")}, put_session{make_session(2, "b")},
+         make_delivery(1, 1, m), make_delivery(2, 1, m)});
   raw_db(path()).exec("UPDATE messages SET packet = x'30ff'");
+  expect_damaged(path());
+}
+
+TEST_F(StoreErrors, InlineMessageThatNoLongerDecodes) {
+  write({put_session{make_session(1, "a")}, make_delivery(1, 1, make_message(1, "t", "x"))});
+  raw_db(path()).exec("UPDATE deliveries SET inline_packet = x'30ff'");
   expect_damaged(path());
 }
 
