@@ -1,7 +1,8 @@
 #include "store/batch_writer.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "store/message_codec.hpp"
 
@@ -84,13 +85,7 @@ namespace {
 struct delivery_key {
   std::uint64_t session_id;
   std::uint64_t seq;
-  bool operator==(const delivery_key&) const = default;
-};
-
-struct delivery_key_hash {
-  std::size_t operator()(const delivery_key& k) const noexcept {
-    return std::hash<std::uint64_t>()(k.session_id * 0x9E3779B97F4A7C15ull ^ k.seq);
-  }
+  auto operator<=>(const delivery_key&) const = default;
 };
 
 struct message_change {
@@ -105,14 +100,52 @@ struct overloaded : F... {
 
 }  // namespace
 
-// One batch in progress: the deliveries that cancel out, and the change in
-// references per message, applied once at the end.
+// One batch in progress: the deliveries that cancel out, the messages
+// referenced more than once (the others are kept inline in their delivery's
+// row), and the change in references per stored message, applied once at
+// the end. Kept between batches so its buffers are reused.
 struct batch_writer::batch {
-  std::unordered_set<delivery_key, delivery_key_hash> cancelled;
+  std::vector<delivery_key> puts, removes, cancelled;  // sorted
+  std::vector<std::uint64_t> refs, shared;             // sorted
   std::unordered_map<std::uint64_t, message_change> messages;
-  // References each message gains in this batch; a message with exactly one
-  // (one delivery) is kept inline in that delivery's row.
-  std::unordered_map<std::uint64_t, std::uint32_t> new_refs;
+
+  void plan(std::span<const store_op> ops) {
+    puts.clear();
+    removes.clear();
+    cancelled.clear();
+    refs.clear();
+    shared.clear();
+    messages.clear();
+    for (const auto& op : ops) {
+      if (const auto* put = std::get_if<put_delivery>(&op)) {
+        puts.push_back({put->session_id, put->delivery.store_seq});
+      } else if (const auto* rm = std::get_if<remove_delivery>(&op)) {
+        removes.push_back({rm->session_id, rm->seq});
+      }
+    }
+    std::sort(puts.begin(), puts.end());
+    std::sort(removes.begin(), removes.end());
+    std::set_intersection(puts.begin(), puts.end(), removes.begin(), removes.end(),
+                          std::back_inserter(cancelled));
+    for (const auto& op : ops) {
+      if (const auto* put = std::get_if<put_delivery>(&op)) {
+        if (!is_cancelled({put->session_id, put->delivery.store_seq}))
+          refs.push_back(put->delivery.message->id);
+      } else if (const auto* r = std::get_if<put_retained>(&op)) {
+        refs.insert(refs.end(), 2, r->message->id);  // never inline: the slot refers to it
+      }
+    }
+    std::sort(refs.begin(), refs.end());
+    for (std::size_t i = 1; i < refs.size(); ++i)
+      if (refs[i] == refs[i - 1] && (shared.empty() || shared.back() != refs[i]))
+        shared.push_back(refs[i]);
+  }
+  bool is_cancelled(const delivery_key& k) const {
+    return std::binary_search(cancelled.begin(), cancelled.end(), k);
+  }
+  bool is_shared(std::uint64_t message_id) const {
+    return std::binary_search(shared.begin(), shared.end(), message_id);
+  }
 
   void add_ref(const mqtt::message_ptr& m) {
     auto& change = messages[m->id];
@@ -132,31 +165,14 @@ struct batch_writer::batch {
   }
 };
 
-batch_writer::batch_writer(sqlite_db& db) : db_(db), sql_(std::make_unique<statements>(db)) {}
+batch_writer::batch_writer(sqlite_db& db)
+    : db_(db), sql_(std::make_unique<statements>(db)), batch_(std::make_unique<batch>()) {}
 
 batch_writer::~batch_writer() = default;
 
 void batch_writer::write(std::span<const store_op> ops) {
-  batch b;
-  {
-    std::unordered_set<delivery_key, delivery_key_hash> put_here;
-    for (const auto& op : ops) {
-      if (const auto* put = std::get_if<put_delivery>(&op)) {
-        put_here.insert({put->session_id, put->delivery.store_seq});
-      } else if (const auto* rm = std::get_if<remove_delivery>(&op)) {
-        if (put_here.contains({rm->session_id, rm->seq}))
-          b.cancelled.insert({rm->session_id, rm->seq});
-      }
-    }
-    for (const auto& op : ops) {
-      if (const auto* put = std::get_if<put_delivery>(&op)) {
-        if (!b.cancelled.contains({put->session_id, put->delivery.store_seq}))
-          ++b.new_refs[put->delivery.message->id];
-      } else if (const auto* r = std::get_if<put_retained>(&op)) {
-        b.new_refs[r->message->id] += 2;  // never inline: the retained slot refers to it
-      }
-    }
-  }
+  auto& b = *batch_;
+  b.plan(ops);
   auto& s = *sql_;
   db_.exec("BEGIN");
   try {
@@ -199,7 +215,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                      },
                      [&](const put_delivery& o) {
                        const auto& d = o.delivery;
-                       if (b.cancelled.contains({o.session_id, d.store_seq})) return;
+                       if (b.is_cancelled({o.session_id, d.store_seq})) return;
                        const auto ids = encode_subscription_ids(d.subscription_ids);
                        s.put_delivery.bind(1, static_cast<std::int64_t>(o.session_id))
                            .bind(2, static_cast<std::int64_t>(d.store_seq))
@@ -211,12 +227,11 @@ void batch_writer::write(std::span<const store_op> ops) {
                        } else {
                          s.put_delivery.bind_blob(6, ids);
                        }
-                       std::vector<std::uint8_t> packet;
-                       if (b.new_refs[d.message->id] == 1) {
+                       if (!b.is_shared(d.message->id)) {
                          const auto& m = *d.message;
-                         packet = encode_stored_publish(m.packet);
-                         s.put_delivery.bind_blob(7, packet).bind(
-                             8, static_cast<std::int64_t>(m.packet.qos));
+                         encode_stored_publish(m.packet, packet_);
+                         s.put_delivery.bind_blob(7, packet_)
+                             .bind(8, static_cast<std::int64_t>(m.packet.qos));
                          if (m.expires_at) s.put_delivery.bind(9, to_unix_ms(*m.expires_at));
                          s.put_delivery.bind(10, static_cast<std::int64_t>(m.publisher));
                        } else {
@@ -225,7 +240,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                        s.put_delivery.run();
                      },
                      [&](const mark_delivery_sent& o) {
-                       if (b.cancelled.contains({o.session_id, o.seq})) return;
+                       if (b.is_cancelled({o.session_id, o.seq})) return;
                        s.mark_delivery_sent.bind(1, o.packet_id)
                            .bind(2, o.released ? 1 : 0)
                            .bind(3, static_cast<std::int64_t>(o.session_id))
@@ -233,7 +248,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                            .run();
                      },
                      [&](const remove_delivery& o) {
-                       if (b.cancelled.contains({o.session_id, o.seq})) return;
+                       if (b.is_cancelled({o.session_id, o.seq})) return;
                        s.remove_delivery.bind(1, static_cast<std::int64_t>(o.session_id))
                            .bind(2, static_cast<std::int64_t>(o.seq));
                        b.drop_refs_returned(s.remove_delivery, true);

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "store/sqlite_db.hpp"
 #include "store/store_ops.hpp"
@@ -30,6 +31,8 @@ class batch_writer {
   struct batch;
   sqlite_db& db_;
   std::unique_ptr<statements> sql_;
+  std::unique_ptr<batch> batch_;
+  std::vector<std::uint8_t> packet_;  // encoding buffer, reused
 };
 
 // Time points as the store keeps them: unix milliseconds.

@@ -9,13 +9,17 @@
 namespace tern::store {
 
 std::vector<std::uint8_t> encode_stored_publish(const mqtt::publish& p) {
-  mqtt::publish copy = p;  // shares the payload; only the header fields change
-  copy.qos = mqtt::qos::at_most_once;
-  copy.id = 0;
-  copy.dup = false;
   std::vector<std::uint8_t> out;
-  mqtt::encode_append(copy, mqtt::protocol_version::v5, out);
+  encode_stored_publish(p, out);
   return out;
+}
+
+void encode_stored_publish(const mqtt::publish& p, std::vector<std::uint8_t>& out) {
+  out.clear();
+  // The encoder's per-delivery override: QoS 0, no packet id, no copy.
+  const mqtt::publish_delivery as_stored{0,    mqtt::qos::at_most_once, p.retain, false, nullptr,
+                                         false};
+  mqtt::encode_append(p, as_stored, mqtt::protocol_version::v5, out);
 }
 
 mqtt::publish decode_stored_publish(std::span<const std::uint8_t> bytes, mqtt::qos q) {

@@ -13,6 +13,8 @@ namespace tern::store {
 
 // The PUBLISH encoded at QoS 0 (no packet id); the QoS is stored beside it.
 std::vector<std::uint8_t> encode_stored_publish(const mqtt::publish& p);
+// The same into `out` (cleared first), reusing its capacity.
+void encode_stored_publish(const mqtt::publish& p, std::vector<std::uint8_t>& out);
 // Throws store_error when the bytes are not a PUBLISH this codec accepts.
 mqtt::publish decode_stored_publish(std::span<const std::uint8_t> bytes, mqtt::qos q);
 

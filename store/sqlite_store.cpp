@@ -80,9 +80,17 @@ void sqlite_store::on_commit(std::function<void(std::uint64_t)> listener) {
 }
 
 std::uint64_t sqlite_store::submit(store_op op) {
-  std::vector<store_op> one;
-  one.push_back(std::move(op));
-  return submit_all(one);
+  std::uint64_t position;
+  bool wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
+    wake = queue_.empty();  // the writer sleeps only on an empty queue
+    queue_.push_back(std::move(op));
+    position = ++submitted_;
+  }
+  if (wake) wake_.notify_one();
+  return position;
 }
 
 std::uint64_t sqlite_store::submit_all(std::vector<store_op>& ops) {
