@@ -23,6 +23,7 @@
 #include "mqtt/engine/message.hpp"
 #include "session/broker_config.hpp"
 #include "session/broker_stats.hpp"
+#include "session/login_throttle.hpp"
 #include "session/retained_tree.hpp"
 #include "session/session.hpp"
 #include "session/subscription_trie.hpp"
@@ -46,6 +47,7 @@ class broker {
   const broker_config& config() const noexcept { return config_; }
   broker_stats& stats() noexcept { return stats_; }
   worker_pool& workers() noexcept { return workers_; }
+  login_throttle& failed_logins() noexcept { return failed_logins_; }
 
   // --- sessions (session_registry.cpp) ----------------------------------
   // Finds or creates the session for an accepted CONNECT and attaches
@@ -117,6 +119,7 @@ class broker {
   broker_config config_;
   worker_pool& workers_;
   broker_stats stats_;
+  login_throttle failed_logins_;
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, session_ptr> sessions_by_client_id_;

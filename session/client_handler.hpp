@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mqtt/engine/server_engine.hpp"
+#include "session/access_control.hpp"
 #include "session/client_transport.hpp"
 #include "session/session.hpp"
 
@@ -74,6 +75,13 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void on_close(const mqtt::close_requested& c);
   void output_ready();
 
+  // Authentication and authorization (client_access.cpp).
+  bool admit(const mqtt::connect& c);  // false: refused (now or after a delay)
+  void refuse_after(std::chrono::milliseconds delay, mqtt::reason_code reason);
+  bool may(topic_access access, std::string_view topic) const;
+  bool may_subscribe(std::string_view filter) const;
+  void deny_publish(const mqtt::publish& p);
+
   broker& broker_;
   client_transport* transport_;
   mqtt::server_engine engine_;
@@ -81,6 +89,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
   std::string client_id_;
+  // As authenticated; the ACL rules are chosen by it.
+  std::optional<std::string> username_;
   std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
