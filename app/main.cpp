@@ -48,10 +48,10 @@ int main(int argc, char** argv) {
       spdlog::warn(
           "persistence: the SQLite store is not in this build yet; sessions, queues and "
           "retained messages are kept in memory and lost on restart");
-    if (!cfg.allow_anonymous)
+    if (!cfg.allow_anonymous && cfg.password_file.empty())
       spdlog::warn(
-          "allow_anonymous is false and password files are not supported yet: every "
-          "client will be refused (set allow_anonymous true)");
+          "allow_anonymous is false and there is no password_file: every client will be "
+          "refused (set allow_anonymous true or add a password_file)");
     for (const auto& note : cfg.notes)
       spdlog::info("{}", note);
     auto endpoints = tern::app::listen_endpoints(cfg, port);
