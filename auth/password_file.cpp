@@ -21,17 +21,6 @@ int base64_value(char c) {
   return -1;
 }
 
-// Splits "a$b$c" at '$'.
-std::vector<std::string_view> split_dollar(std::string_view text) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    const auto d = text.find('$');
-    parts.push_back(text.substr(0, d));
-    if (d == std::string_view::npos) return parts;
-    text.remove_prefix(d + 1);
-  }
-}
-
 password_entry parse_hash(std::string_view hash, const std::string& where) {
   const std::string regenerate = "; recreate the entry with mosquitto_passwd";
   if (!hash.starts_with('$')) {
@@ -39,7 +28,7 @@ password_entry parse_hash(std::string_view hash, const std::string& where) {
                      "the password is not hashed; hash the file with `mosquitto_passwd -U "
                      "FILE` (it rewrites every line)");
   }
-  const auto parts = split_dollar(hash.substr(1));
+  const auto parts = split(hash.substr(1), '$');
   password_entry e;
   std::size_t next = 1;
   if (parts[0] == "7" && parts.size() == 4) {

@@ -27,6 +27,16 @@ std::string_view trim_blanks(std::string_view text) {
   return text.substr(first, text.find_last_not_of(blanks) - first + 1);
 }
 
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const auto at = text.find(separator);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + 1);
+  }
+}
+
 void for_each_line(std::string_view text,
                    const std::function<void(std::string_view, std::size_t)>& fn) {
   std::size_t number = 0;

@@ -1,11 +1,13 @@
 #pragma once
-// Reading the line-oriented files mosquitto uses for passwords and ACLs.
+// Reading the line-oriented files mosquitto uses for passwords and ACLs,
+// and splitting what is on their lines.
 
 #include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern::auth {
 
@@ -20,5 +22,9 @@ void for_each_line(std::string_view text,
 
 // `text` without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim_blanks(std::string_view text);
+
+// The parts of `text` between `separator`s ("a/b" -> a, b; "" -> one empty
+// part), for hash fields and topic levels.
+std::vector<std::string_view> split(std::string_view text, char separator);
 
 }  // namespace tern::auth

@@ -2,17 +2,13 @@
 
 #include <vector>
 
+#include "auth/text_lines.hpp"
+
 namespace tern::auth {
 namespace {
 
 std::vector<std::string_view> levels(std::string_view filter) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const auto slash = filter.find('/');
-    out.push_back(filter.substr(0, slash));
-    if (slash == std::string_view::npos) return out;
-    filter.remove_prefix(slash + 1);
-  }
+  return split(filter, '/');
 }
 
 bool is_wildcard(std::string_view level) {
