@@ -1,8 +1,27 @@
 #include "app/broker_settings.hpp"
 
 #include <algorithm>
+#include <memory>
+
+#include "auth/auth_file_error.hpp"
+#include "auth/file_access_control.hpp"
 
 namespace tern::app {
+namespace {
+
+// password_file and acl_file, read now: a bad line stops start-up like a
+// bad config line. Relative paths are relative to the working directory,
+// as in mosquitto.
+std::shared_ptr<broker::access_control> make_access_control(const config& cfg) {
+  if (cfg.password_file.empty() && cfg.acl_file.empty()) return nullptr;
+  try {
+    return std::make_shared<auth::file_access_control>(cfg.password_file, cfg.acl_file);
+  } catch (const auth::file_error& e) {
+    throw config_error(e.location(), e.problem());
+  }
+}
+
+}  // namespace
 
 broker::broker_config make_broker_config(const config& cfg) {
   broker::broker_config b;
@@ -14,6 +33,7 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.message_size_limit = cfg.message_size_limit;
   b.allow_zero_length_clientid = cfg.allow_zero_length_clientid;
   b.allow_anonymous = cfg.allow_anonymous;
+  b.access = make_access_control(cfg);
   b.retain_available = cfg.retain_available;
   b.max_keepalive = cfg.max_keepalive;
   b.queue_qos0_messages = cfg.queue_qos0_messages;

@@ -57,10 +57,10 @@ int main(int argc, char** argv) {
     tern::app::config cfg;
     if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
     tern::app::refuse_unsupported(cfg);
-    if (!cfg.allow_anonymous)
+    if (!cfg.allow_anonymous && cfg.password_file.empty())
       spdlog::warn(
-          "allow_anonymous is false and password files are not supported yet: every "
-          "client will be refused (set allow_anonymous true)");
+          "allow_anonymous is false and there is no password_file: every client will be "
+          "refused (set allow_anonymous true or add a password_file)");
     for (const auto& note : cfg.notes)
       spdlog::info("{}", note);
     auto endpoints = tern::app::listen_endpoints(cfg, port);

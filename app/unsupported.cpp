@@ -14,8 +14,6 @@ namespace {
 void refuse_unsupported(const config& cfg) {
   const std::string file_level =
       cfg.listeners.empty() ? std::string() : cfg.listeners.front().source;
-  if (!cfg.password_file.empty()) refuse(file_level, "password_file");
-  if (!cfg.acl_file.empty()) refuse(file_level, "acl_file");
   if (!cfg.psk_file.empty()) refuse(file_level, "psk_file");
   for (const auto& l : cfg.listeners) {
     if (l.protocol != "mqtt") refuse(l.source, "protocol " + l.protocol);

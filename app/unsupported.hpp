@@ -1,8 +1,8 @@
 #pragma once
 // Settings the config reader understands but this build cannot honour yet.
 // Starting anyway would be worse than refusing: a TLS listener would serve
-// plain text, a password file would let everyone in. So start-up stops with
-// the setting's location and what to do instead.
+// plain text, a per-listener password file would let everyone in. So
+// start-up stops with the setting's location and what to do instead.
 
 #include "app/config/config.hpp"
 

@@ -1,6 +1,9 @@
 #include "net/io_workers.hpp"
 
+#include <memory>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace tern::net {
 namespace {
@@ -24,6 +27,16 @@ io_workers::~io_workers() {
 
 void io_workers::post(unsigned index, std::function<void()> fn) {
   boost::asio::post(*contexts_[index], std::move(fn));
+}
+
+void io_workers::post_after(unsigned index, std::chrono::milliseconds delay,
+                            std::function<void()> fn) {
+  // The pending wait owns its timer; a context destroyed at shutdown drops
+  // both without running fn.
+  auto timer = std::make_shared<boost::asio::steady_timer>(*contexts_[index], delay);
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
+  });
 }
 
 unsigned io_workers::current() const noexcept {

@@ -22,6 +22,8 @@ class io_workers final : public broker::worker_pool {
 
   unsigned size() const noexcept override { return static_cast<unsigned>(contexts_.size()); }
   void post(unsigned index, std::function<void()> fn) override;
+  void post_after(unsigned index, std::chrono::milliseconds delay,
+                  std::function<void()> fn) override;
   unsigned current() const noexcept override;
 
   boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }

@@ -21,7 +21,8 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
       broker_(std::move(config), workers_, store),
       sys_(broker_),
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
-      signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGINT, SIGTERM)) {
+      signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGINT, SIGTERM)),
+      reload_signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGHUP)) {
   if (store != nullptr) {
     // Before the listeners: no client sees the broker half restored.
     const auto started = std::chrono::steady_clock::now();
@@ -66,6 +67,7 @@ server::~server() {
   sweep_timers_.clear();
   sys_timer_.reset();
   signals_.reset();
+  reload_signals_.reset();
   workers_.destroy_contexts();
 }
 
@@ -85,6 +87,7 @@ void server::run() {
   for (unsigned w = 0; w < workers_.size(); ++w)
     start_periodic(w);
   start_sys_timer();
+  do_wait_reload();
 
   std::promise<void> stopped;
   signals_->async_wait([this, &stopped](const boost::system::error_code& ec, int signal) {
@@ -163,12 +166,39 @@ void server::start_sys_timer() {
   sys_timer_->async_wait(tick{this});
 }
 
+void server::do_wait_reload() {
+  reload_signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload_access_files();
+    do_wait_reload();
+  });
+}
+
+void server::reload_access_files() {
+  // On worker 0, which stalls for the few milliseconds the files take to
+  // read; connections on it wait that long, the others not at all.
+  const auto& access = broker_.config().access;
+  if (!access) {
+    spdlog::info("SIGHUP: no password_file or acl_file to reload");
+    return;
+  }
+  try {
+    access->reload();
+    spdlog::info(
+        "SIGHUP: password and ACL files reloaded; they apply from each client's next "
+        "packet or delivery");
+  } catch (const std::exception& e) {
+    spdlog::error("SIGHUP: {}; the previous password and ACL rules stay in force", e.what());
+  }
+}
+
 void server::shut_down() {
   for (auto& a : acceptors_) {
     boost::system::error_code ignored;
     a->close(ignored);
   }
   sys_timer_->cancel();
+  reload_signals_->cancel();
   for (unsigned w = 0; w < workers_.size(); ++w) {
     workers_.post(w, [this, w] {
       sweep_timers_[w]->cancel();

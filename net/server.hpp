@@ -1,6 +1,7 @@
 #pragma once
 // The running broker: worker threads, TCP listeners, periodic work
-// ($SYS, session expiry) and graceful shutdown on SIGINT/SIGTERM.
+// ($SYS, session expiry), graceful shutdown on SIGINT/SIGTERM and a reload
+// of the password and ACL files on SIGHUP.
 
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,8 @@ class server {
   void start_periodic(unsigned worker);
   void start_sys_timer();
   void shut_down();
+  void do_wait_reload();
+  void reload_access_files();
 
   io_workers workers_;
   connection_set connections_;
@@ -51,6 +54,7 @@ class server {
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  std::unique_ptr<boost::asio::signal_set> reload_signals_;
 };
 
 }  // namespace tern::net

@@ -24,6 +24,7 @@
 #include "session/broker_config.hpp"
 #include "session/broker_stats.hpp"
 #include "session/commit_gate.hpp"
+#include "session/login_throttle.hpp"
 #include "session/retained_tree.hpp"
 #include "session/session.hpp"
 #include "session/subscription_trie.hpp"
@@ -50,6 +51,7 @@ class broker {
   broker_stats& stats() noexcept { return stats_; }
   worker_pool& workers() noexcept { return workers_; }
   commit_gate& gate() noexcept { return gate_; }
+  login_throttle& failed_logins() noexcept { return failed_logins_; }
 
   // The message a PUBLISH becomes once received: per-delivery fields
   // cleared (packet id, DUP, topic alias, subscription identifiers), the v5
@@ -157,6 +159,7 @@ class broker {
   commit_gate gate_;
   broker_stats stats_;
   std::atomic<std::uint64_t> next_message_id_{1};
+  login_throttle failed_logins_;
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, session_ptr> sessions_by_client_id_;

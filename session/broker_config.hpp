@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "mqtt/engine/server_engine.hpp"
+#include "session/access_control.hpp"
 
 namespace tern::broker {
 
@@ -25,6 +27,11 @@ struct broker_config {
   bool queue_qos0_messages = false;     // queue_qos0_messages
   std::chrono::seconds sys_interval{10};  // sys_interval (0: no $SYS)
   std::string version = "tern";           // $SYS/broker/version
+
+  // password_file and acl_file (auth/); null: no password checked, no topic
+  // restricted. Shared with net/, which reloads it on SIGHUP. Without a
+  // password file, allow_anonymous false refuses every client.
+  std::shared_ptr<access_control> access;
 };
 
 }  // namespace tern::broker

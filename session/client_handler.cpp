@@ -103,15 +103,13 @@ void client_handler::on_connect(mqtt::connect& c) {
   const bool v5 = c.version == mqtt::protocol_version::v5;
   if (c.properties.authentication_method)  // enhanced authentication is not offered yet
     return refuse(c, mqtt::reason_code::bad_authentication_method);
-  // Without a password file nobody can authenticate, so refusing anonymous
-  // clients refuses everyone, as mosquitto does.
-  if (!config.allow_anonymous) return refuse(c, mqtt::reason_code::not_authorized);
   if (c.client_id.empty()) {
     if (!config.allow_zero_length_clientid)
       return refuse(c, mqtt::reason_code::client_identifier_not_valid);
     c.client_id = broker_.assign_client_id();  // [MQTT-3.1.3-6]
     assigned_client_id_ = v5;
   }
+  if (!admit(c)) return;  // user name, password, will topic
   // max_keepalive: v5 clients are told the server's value; older clients
   // cannot be, so a longer keep alive is refused, as mosquitto does.
   const std::uint16_t max_keepalive = config.max_keepalive;
@@ -202,6 +200,7 @@ void client_handler::on_publish(mqtt::publish& p) {
       engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
     return;
   }
+  if (!may(topic_access::write, p.topic)) return deny_publish(p);
   // A QoS 2 id is on disk before PUBREC, in the same transaction as the
   // message's deliveries, so a resend after a restart is recognised and
   // nothing it carried is lost [MQTT-4.3.3-10].
@@ -251,6 +250,10 @@ void client_handler::on_subscribe(mqtt::subscribe& s) {
     const bool shared = mqtt::parse_shared_filter(entry.filter).has_value();
     if (shared && entry.options.no_local)
       return engine_.disconnect(mqtt::reason_code::protocol_error);  // [MQTT-3.8.3-4]
+    if (!may_subscribe(entry.filter)) {
+      ack.reasons.push_back(mqtt::reason_code::not_authorized);  // 3.1.1: 0x80
+      continue;
+    }
     subscription_record record{entry.options, identifier};
     record.options.max_qos = std::min(entry.options.max_qos, mqtt::qos::exactly_once);
     const bool existed = broker_.subscribe(session_, entry.filter, record);
@@ -281,6 +284,10 @@ void client_handler::on_unsubscribe(mqtt::unsubscribe& u) {
 
 bool client_handler::try_deliver(mqtt::delivery& d) {
   if (engine_.is_closed()) return false;
+  if (!may(topic_access::read, d.message->packet.topic)) {  // dropped: the ACL, as it is now
+    if (session_) broker_.forget(*session_, d);
+    return true;
+  }
   auto& stats = broker_.stats();
   if (const auto& expires_at = d.message->expires_at) {
     const auto left = *expires_at - std::chrono::system_clock::now();

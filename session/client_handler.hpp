@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mqtt/engine/server_engine.hpp"
+#include "session/access_control.hpp"
 #include "session/client_transport.hpp"
 #include "session/session.hpp"
 
@@ -86,6 +87,13 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void hold_output_until(std::uint64_t position) { barrier_ = std::max(barrier_, position); }
   bool waiting_for_commit();
 
+  // Authentication and authorization (client_access.cpp).
+  bool admit(const mqtt::connect& c);  // false: refused (now or after a delay)
+  void refuse_after(std::chrono::milliseconds delay, mqtt::reason_code reason);
+  bool may(topic_access access, std::string_view topic) const;
+  bool may_subscribe(std::string_view filter) const;
+  void deny_publish(const mqtt::publish& p);
+
   broker& broker_;
   client_transport* transport_;
   mqtt::server_engine engine_;
@@ -93,6 +101,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
   std::string client_id_;
+  // As authenticated; the ACL rules are chosen by it.
+  std::optional<std::string> username_;
   std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;

@@ -6,6 +6,7 @@
 // worker's session is handed over with post(); net/ implements this with
 // asio::post on that worker's io_context.
 
+#include <chrono>
 #include <functional>
 
 namespace tern::broker {
@@ -16,6 +17,10 @@ class worker_pool {
   virtual unsigned size() const noexcept = 0;
   // Runs `fn` on worker `index`'s thread, after what is already queued.
   virtual void post(unsigned index, std::function<void()> fn) = 0;
+  // Runs `fn` on worker `index`'s thread once `delay` has passed (a timer,
+  // no thread waits); dropped if the broker stops first.
+  virtual void post_after(unsigned index, std::chrono::milliseconds delay,
+                          std::function<void()> fn) = 0;
   // The worker the calling thread belongs to (undefined off the workers).
   virtual unsigned current() const noexcept = 0;
 };

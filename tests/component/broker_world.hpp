@@ -79,6 +79,8 @@ struct connect_options {
   std::optional<std::uint16_t> receive_maximum;
   std::optional<mqtt::will_message> will;
   std::uint16_t keep_alive = 0;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
 };
 
 inline mqtt::subscription_options sub_options(qos max_qos, bool no_local = false,
@@ -100,7 +102,9 @@ class test_client {
   // --- connections ------------------------------------------------------------
   // Opens a new connection on worker() and sends CONNECT, without settling.
   void start_connect(connect_options o = {}) {
-    conn_ = w_.open(worker_, id_ + "#" + std::to_string(++connections_));
+    // "host:port" in the shape of a remote address: the client id plays
+    // the host (login_throttle counts per host), the connection the port.
+    conn_ = w_.open(worker_, id_ + ":" + std::to_string(++connections_));
     processed_ = 0;
     unacked_.clear();
     mqtt::connect c;
@@ -109,6 +113,8 @@ class test_client {
     c.clean_start = o.clean_start;
     c.keep_alive = o.keep_alive;
     c.will = std::move(o.will);
+    c.username = std::move(o.username);
+    c.password = std::move(o.password);
     if (version_ == protocol_version::v5) {
       c.properties.session_expiry_interval = o.session_expiry;
       c.properties.receive_maximum = o.receive_maximum;

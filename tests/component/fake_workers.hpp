@@ -4,16 +4,17 @@
 //
 // post() appends to worker i's queue; nothing runs until the test calls
 // run_all() (round robin, one task per worker per turn, until every queue is
-// empty) or run_one(i). current() is the worker whose task is running; calls
-// made from the test body itself (a client's bytes arriving, a sweep) name
-// their worker with act_as(i), as net/ would be running them on that
-// worker's thread.
+// empty) or run_one(i). post_after() keeps the task aside, with its delay,
+// until the test calls fire_delayed(): time passes when the test says so. current() is the worker
+// whose task is running; calls made from the test body itself (a client's bytes arriving, a sweep)
+// name their worker with act_as(i), as net/ would be running them on that worker's thread.
 //
 // Thread: the test's only; nothing here is synchronized.
 
 #include <gtest/gtest.h>
 
 #include <cassert>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -32,6 +33,24 @@ class fake_workers final : public worker_pool {
   void post(unsigned index, std::function<void()> fn) override {
     assert(index < queues_.size());
     queues_[index].push_back(std::move(fn));
+  }
+  void post_after(unsigned index, std::chrono::milliseconds delay,
+                  std::function<void()> fn) override {
+    assert(index < queues_.size());
+    delayed_.push_back({index, delay, std::move(fn)});
+  }
+  // The delays asked of post_after() so far, oldest first.
+  std::vector<std::chrono::milliseconds> delays() const {
+    std::vector<std::chrono::milliseconds> out;
+    for (const auto& d : delayed_)
+      out.push_back(d.delay);
+    return out;
+  }
+  // Their time has come: every delayed task joins its worker's queue.
+  void fire_delayed() {
+    for (auto& d : delayed_)
+      queues_[d.index].push_back(std::move(d.fn));
+    delayed_.clear();
   }
   unsigned current() const noexcept override {
     // The broker only asks from a worker; a test body that forgot act_as()
@@ -101,6 +120,12 @@ class fake_workers final : public worker_pool {
   static constexpr unsigned off_worker = ~0u;
 
   std::vector<std::deque<std::function<void()>>> queues_;
+  struct delayed_task {
+    unsigned index;
+    std::chrono::milliseconds delay;
+    std::function<void()> fn;
+  };
+  std::vector<delayed_task> delayed_;
   unsigned current_ = off_worker;
   std::size_t tasks_run_ = 0;
 };

@@ -35,8 +35,10 @@ V31, V311, V5 = 3, 4, 5
 
 
 def connect_packet(client_id, version=V311, clean=True, keepalive=60, will=None,
-                   protocol_name=None, flags_extra=0, properties=b""):
-    """will: dict(topic, payload, qos=0, retain=False)."""
+                   protocol_name=None, flags_extra=0, properties=b"", username=None,
+                   password=None):
+    """will: dict(topic, payload, qos=0, retain=False); username and
+    password: str or bytes, None to leave them out."""
     if protocol_name is None:
         protocol_name = "MQIsdp" if version == V31 else "MQTT"
     flags = (0x02 if clean else 0) | flags_extra
@@ -46,6 +48,12 @@ def connect_packet(client_id, version=V311, clean=True, keepalive=60, will=None,
         if version == V5:
             payload += varint(0)  # will properties
         payload += mqtt_str(will["topic"]) + mqtt_str(will.get("payload", b""))
+    if username is not None:
+        flags |= 0x80
+        payload += mqtt_str(username)
+    if password is not None:
+        flags |= 0x40
+        payload += mqtt_str(password)
     body = mqtt_str(protocol_name) + bytes([version, flags]) + struct.pack("!H", keepalive)
     if version == V5:
         body += varint(len(properties)) + properties

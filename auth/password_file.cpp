@@ -1,0 +1,105 @@
+#include "auth/password_file.hpp"
+
+#include <charconv>
+#include <string>
+
+#include "auth/auth_file_error.hpp"
+#include "auth/text_lines.hpp"
+
+namespace tern::auth {
+namespace {
+
+constexpr std::size_t salt_bytes = 12;  // what mosquitto_passwd writes and mosquitto accepts
+constexpr std::size_t hash_bytes = 64;  // SHA-512
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+password_entry parse_hash(std::string_view hash, const std::string& where) {
+  const std::string regenerate = "; recreate the entry with mosquitto_passwd";
+  if (!hash.starts_with('$')) {
+    throw file_error(where,
+                     "the password is not hashed; hash the file with `mosquitto_passwd -U "
+                     "FILE` (it rewrites every line)");
+  }
+  const auto parts = split(hash.substr(1), '$');
+  password_entry e;
+  std::size_t next = 1;
+  if (parts[0] == "7" && parts.size() == 4) {
+    e.kind = hash_kind::pbkdf2_sha512;
+    const auto count = parts[1];
+    const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), e.iterations);
+    if (ec != std::errc() || end != count.data() + count.size() || e.iterations < 1)
+      throw file_error(where, "bad iteration count '" + std::string(count) + "'" + regenerate);
+    next = 2;
+  } else if (parts[0] == "6" && parts.size() == 3) {
+    e.kind = hash_kind::sha512;
+  } else {
+    throw file_error(where,
+                     "unknown hash format (expected $7$ITERATIONS$SALT$HASH or "
+                     "$6$SALT$HASH)" +
+                         regenerate);
+  }
+  if (!decode_base64(parts[next], e.salt) || e.salt.size() != salt_bytes)
+    throw file_error(where, "the salt is not 12 bytes of base64" + regenerate);
+  if (!decode_base64(parts[next + 1], e.hash) || e.hash.size() != hash_bytes)
+    throw file_error(where, "the hash is not 64 bytes of base64" + regenerate);
+  return e;
+}
+
+}  // namespace
+
+bool decode_base64(std::string_view text, std::vector<std::uint8_t>& out) {
+  out.clear();
+  while (text.ends_with('='))
+    text.remove_suffix(1);
+  if (text.size() % 4 == 1) return false;
+  std::uint32_t bits = 0;
+  int pending = 0;
+  for (const char c : text) {
+    const int v = base64_value(c);
+    if (v < 0) return false;
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    pending += 6;
+    if (pending >= 8) {
+      pending -= 8;
+      out.push_back(static_cast<std::uint8_t>(bits >> pending));
+    }
+  }
+  return true;
+}
+
+password_file password_file::load(const std::filesystem::path& file) {
+  return parse(read_text_file(file), file.string());
+}
+
+password_file password_file::parse(std::string_view text, std::string_view source) {
+  password_file out;
+  for_each_line(text, [&](std::string_view line, std::size_t number) {
+    const std::string where = std::string(source) + ":" + std::to_string(number);
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos)
+      throw file_error(where, "expected `username:hash`; create entries with mosquitto_passwd");
+    const auto username = trim_blanks(line.substr(0, colon));
+    if (username.empty()) throw file_error(where, "the user name is empty");
+    auto entry = parse_hash(trim_blanks(line.substr(colon + 1)), where);
+    if (!out.entries_.emplace(std::string(username), std::move(entry)).second) {
+      throw file_error(
+          where, "user '" + std::string(username) + "' appears twice; remove one of the lines");
+    }
+  });
+  return out;
+}
+
+const password_entry* password_file::find(std::string_view username) const {
+  const auto it = entries_.find(username);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+}  // namespace tern::auth
