@@ -14,9 +14,9 @@ namespace {
   "seq, message_id, qos, retain, subscription_ids, packet_id, released, " \
   "inline_expires_at, inline_publisher, inline_qos, inline_packet"
 
-// A message from the columns (expires_at, publisher, qos, packet) starting
-// at `first`.
-mqtt::message_ptr read_message(const statement& s, int first, std::uint64_t id) {
+}  // namespace
+
+mqtt::message_ptr read_stored_message(const statement& s, int first, std::uint64_t id) {
   auto m = std::make_shared<mqtt::application_message>();
   if (!s.column_is_null(first)) m->expires_at = from_unix_ms(s.column_int(first));
   m->publisher = static_cast<std::uint64_t>(s.column_int(first + 1));
@@ -26,8 +26,6 @@ mqtt::message_ptr read_message(const statement& s, int first, std::uint64_t id) 
   return m;
 }
 
-}  // namespace
-
 message_reader::message_reader(sqlite_db& db)
     : select_(db, "SELECT expires_at, publisher, qos, packet FROM messages WHERE id = ?") {}
 
@@ -35,7 +33,7 @@ mqtt::message_ptr message_reader::get(std::uint64_t id) {
   auto [it, added] = cache_.try_emplace(id);
   if (!added) return it->second;
   select_.bind(1, static_cast<std::int64_t>(id));
-  if (select_.step()) it->second = read_message(select_, 0, id);
+  if (select_.step()) it->second = read_stored_message(select_, 0, id);
   select_.reset();
   return it->second;
 }
@@ -59,7 +57,7 @@ restored_delivery delivery_reader::read_row(const statement& s, int first) {
   r.delivery.store_seq = static_cast<std::uint64_t>(s.column_int(first));
   const auto message_id = static_cast<std::uint64_t>(s.column_int(first + 1));
   r.delivery.message = s.column_is_null(first + 9) ? messages_.get(message_id)
-                                                   : read_message(s, first + 7, message_id);
+                                                   : read_stored_message(s, first + 7, message_id);
   r.delivery.qos = static_cast<mqtt::qos>(s.column_int(first + 2));
   r.delivery.retain = s.column_int(first + 3) != 0;
   r.delivery.subscription_ids = decode_subscription_ids(s.column_blob(first + 4));

@@ -14,6 +14,10 @@
 
 namespace tern::store {
 
+// A message from the columns (expires_at, publisher, qos, packet) of `s`
+// starting at `first`.
+mqtt::message_ptr read_stored_message(const statement& s, int first, std::uint64_t id);
+
 // A message by id, read once however many rows refer to it.
 class message_reader {
  public:

@@ -46,7 +46,6 @@ restored_state load_store(sqlite_db& db) {
   out.max_message_id = static_cast<std::uint64_t>(
       db.query_int("SELECT max(coalesce((SELECT max(id) FROM messages), 0), "
                    "coalesce((SELECT max(message_id) FROM deliveries), 0))"));
-  message_reader messages(db);
 
   statement sessions(db,
                      "SELECT id, client_id, version, expiry_interval, disconnected_at FROM "
@@ -80,10 +79,14 @@ restored_state load_store(sqlite_db& db) {
     out.inbound_qos2.push_back({static_cast<std::uint64_t>(inbound.column_int(0)),
                                 static_cast<mqtt::packet_id>(inbound.column_int(1))});
 
-  statement retained(db, "SELECT message_id FROM retained");
+  // One pass over a join: each retained message is read once, so nothing
+  // is cached by id.
+  statement retained(db,
+                     "SELECT r.message_id, m.expires_at, m.publisher, m.qos, m.packet FROM "
+                     "retained r JOIN messages m ON m.id = r.message_id");
   while (retained.step())
-    if (auto m = messages.get(static_cast<std::uint64_t>(retained.column_int(0))))
-      out.retained.push_back(std::move(m));
+    out.retained.push_back(
+        read_stored_message(retained, 1, static_cast<std::uint64_t>(retained.column_int(0))));
 
   statement wills(db, "SELECT session_id, due, qos, packet FROM wills");
   while (wills.step()) {
