@@ -44,9 +44,8 @@ std::uint64_t broker::record(const session& s, store::store_op&& op, durability 
   return submit(std::move(op), when);
 }
 
-void broker::forget(const session& s, const mqtt::delivery& d) {
-  if (d.store_seq != 0)
-    record(s, store::remove_delivery{s.id, d.store_seq}, durability::background);
+void broker::forget(const session& s, std::uint64_t store_seq) {
+  if (store_seq != 0) record(s, store::remove_delivery{s.id, store_seq}, durability::background);
 }
 
 void broker::spill(session& s, const mqtt::delivery& d) {
