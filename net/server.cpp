@@ -17,7 +17,7 @@ using tcp = asio::ip::tcp;
 server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
                unsigned threads)
     : workers_(threads),
-      connections_(workers_.size()),
+      connections_(workers_.size(), std::chrono::steady_clock::now()),
       broker_(std::move(config), workers_),
       sys_(broker_),
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
@@ -49,8 +49,13 @@ server::~server() {
   // connection still held by a pending handler) before the broker and the
   // connection set those connections refer to.
   workers_.stop();
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    for (const auto& c : connections_.all(w))
+      c->abandon();
+  }
   acceptors_.clear();
   sweep_timers_.clear();
+  deadline_timers_.clear();
   sys_timer_.reset();
   signals_.reset();
   workers_.destroy_contexts();
@@ -69,8 +74,10 @@ void server::run() {
                  acceptors_[i]->local_endpoint().port());
     do_accept(i);
   }
-  for (unsigned w = 0; w < workers_.size(); ++w)
+  for (unsigned w = 0; w < workers_.size(); ++w) {
     start_periodic(w);
+    start_deadline_sweep(w);
+  }
   start_sys_timer();
 
   std::promise<void> stopped;
@@ -133,6 +140,26 @@ void server::start_periodic(unsigned worker) {
   timer.async_wait(tick{this, &timer});
 }
 
+void server::start_deadline_sweep(unsigned worker) {
+  // Keep alive and connect timeouts of the worker's connections: one timer
+  // per worker, turning the wheel every tick.
+  auto& timer = *deadline_timers_.emplace_back(
+      std::make_unique<asio::steady_timer>(workers_.context(worker)));
+  struct tick {
+    server* self;
+    asio::steady_timer* timer;
+    unsigned worker;
+    void operator()(const boost::system::error_code& ec) const {
+      if (ec) return;
+      self->connections_.advance(worker, std::chrono::steady_clock::now());
+      timer->expires_after(connection_set::tick);
+      timer->async_wait(*this);
+    }
+  };
+  timer.expires_after(connection_set::tick);
+  timer.async_wait(tick{this, &timer, worker});
+}
+
 void server::start_sys_timer() {
   const auto interval = broker_.config().sys_interval;
   if (interval.count() <= 0) return;
@@ -159,9 +186,7 @@ void server::shut_down() {
   for (unsigned w = 0; w < workers_.size(); ++w) {
     workers_.post(w, [this, w] {
       sweep_timers_[w]->cancel();
-      // Copy: shutting a connection down may remove it from the set.
-      std::vector<tcp_connection*> live(connections_.of(w).begin(), connections_.of(w).end());
-      for (auto* c : live)
+      for (const auto& c : connections_.all(w))
         c->shut_down();
     });
   }

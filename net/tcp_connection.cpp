@@ -26,30 +26,38 @@ std::string describe(const asio::ip::tcp::socket& s) {
 tcp_connection::tcp_connection(asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
                                connection_set& set)
     : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
       broker_(b),
-      worker_(worker),
       set_(set),
       handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
-      remote_(describe(socket_)) {
+      remote_(describe(socket_)),
+      worker_(worker) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
-  set_.add(worker_, this);
 }
 
 tcp_connection::~tcp_connection() {
   handler_->transport_gone();
-  set_.remove(worker_, this);
+  wheel().remove(*this);
+}
+
+deadline_wheel<tcp_connection>& tcp_connection::wheel() {
+  return set_.of(worker_);
 }
 
 void tcp_connection::start() {
-  arm_timer();
+  self_ = self();
+  wheel().file(*this, handler_->next_deadline());
   do_read();
 }
 
 void tcp_connection::shut_down() {
   handler_->kick(mqtt::reason_code::server_shutting_down);
+}
+
+void tcp_connection::abandon() {
+  finish();
+  self_.reset();
 }
 
 // --- reading ---------------------------------------------------------------------
@@ -88,7 +96,7 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
     if (n < buffer.size()) break;  // drained: skip the read that would say "would block"
   }
-  if (auto deadline = handler_->next_deadline(); deadline && *deadline < timer_expiry_) arm_timer();
+  file_deadline();
   do_read();
 }
 
@@ -106,6 +114,7 @@ void tcp_connection::output_ready() {
 void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
   handler_->take_output(writing_);
+  file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
   if (writing_.empty()) {
     if (closing_) finish();
     do_read();  // input may have been paused while CONNECT was decided
@@ -141,27 +150,24 @@ void tcp_connection::finish() {
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  timer_.cancel();
+  // Pending operations hold it until they complete (cancelled by the close).
+  self_.reset();
 }
 
-// --- timers ---------------------------------------------------------------------------
+// --- deadlines -------------------------------------------------------------------------
 
-void tcp_connection::arm_timer() {
+void tcp_connection::file_deadline() {
+  if (finished_) return;
   auto deadline = handler_->next_deadline();
-  if (!deadline || finished_) {
-    timer_expiry_ = clock::time_point::max();
-    timer_.cancel();
-    return;
-  }
-  timer_expiry_ = *deadline;
-  timer_.expires_at(*deadline);
-  timer_.async_wait([self = self()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
 }
 
-void tcp_connection::on_timer(const boost::system::error_code& ec) {
-  if (ec == asio::error::operation_aborted || finished_) return;
-  handler_->on_timer(clock::now());
-  arm_timer();
+void tcp_connection::on_deadline(clock::time_point now) {
+  if (finished_) return;  // out of the wheel now, until destroyed
+  const auto keep = self();
+  if (auto deadline = handler_->next_deadline(); deadline && *deadline <= now)
+    handler_->on_timer(now);
+  if (!finished_) wheel().file(*this, handler_->next_deadline());
 }
 
 }  // namespace tern::net

@@ -5,10 +5,15 @@
 //
 // Writes are batched: output_ready() only schedules a write with a post, so
 // every delivery this worker makes before it next polls I/O goes out in one
-// write. Timers are lazy: one steady_timer armed for the engine's next
-// deadline; the engine decides on expiry whether anything is due.
+// write. Deadlines are lazy: the connection is filed in its worker's
+// deadline_wheel under the engine's next deadline, and when visited the
+// engine decides whether anything is due.
 //
-// Thread: its worker only. Async operations hold a shared_ptr to it.
+// Lifetime: the connection holds itself (self_) from start() until it
+// finishes, since an idle or paused connection has no operation pending
+// that would; pending async operations hold it too until they complete.
+//
+// Thread: its worker only.
 
 #include <array>
 #include <chrono>
@@ -17,8 +22,8 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "net/deadline_wheel.hpp"
 #include "session/client_handler.hpp"
 #include "session/client_transport.hpp"
 
@@ -30,8 +35,10 @@ namespace tern::net {
 
 class connection_set;
 
-class tcp_connection final : public broker::client_transport {
+class tcp_connection final : public broker::client_transport, public wheel_member {
  public:
+  using clock = std::chrono::steady_clock;
+
   tcp_connection(boost::asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
                  connection_set& set);
   ~tcp_connection() override;
@@ -39,6 +46,11 @@ class tcp_connection final : public broker::client_transport {
   void start();
   // Server shutdown: v5 clients get DISCONNECT 0x8B, then the socket closes.
   void shut_down();
+  // The deadline it was filed under passed (called by its worker's sweep).
+  void on_deadline(clock::time_point now);
+  // Server teardown, workers stopped: closes the socket and lets go of
+  // itself, so it is destroyed with the last handler that holds it.
+  void abandon();
 
   void output_ready() override;
   void resume_input() override { do_read(); }
@@ -56,20 +68,20 @@ class tcp_connection final : public broker::client_transport {
   void on_readable(const boost::system::error_code& ec);
   void do_write();
   void on_write(const boost::system::error_code& ec, std::size_t n);
-  void arm_timer();
-  void on_timer(const boost::system::error_code& ec);
+  // Files the engine's deadline when it moved earlier than the filed one
+  // (a later one is found when the filed one passes).
+  void file_deadline();
+  deadline_wheel<tcp_connection>& wheel();
   void finish();
 
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
   broker::broker& broker_;
-  unsigned worker_;
   connection_set& set_;
   std::shared_ptr<broker::client_handler> handler_;
+  std::shared_ptr<tcp_connection> self_;
   std::string remote_;
   std::vector<std::uint8_t> writing_;
-  std::chrono::steady_clock::time_point timer_expiry_ =
-      std::chrono::steady_clock::time_point::max();
+  unsigned worker_;
   bool reading_ = false;
   bool write_in_flight_ = false;
   bool write_posted_ = false;
