@@ -98,12 +98,12 @@ void server::run() {
 void server::do_accept(std::size_t listener) {
   const unsigned worker = workers_.next_for_connection();
   acceptors_[listener]->async_accept(
-      workers_.context(worker),
-      [this, listener, worker](const boost::system::error_code& ec, tcp::socket socket) {
+      workers_.context(worker), [this, listener, worker](const boost::system::error_code& ec,
+                                                         tcp_connection::socket_type socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           // The socket belongs to `worker`'s context: start it there.
-          auto s = std::make_shared<tcp::socket>(std::move(socket));
+          auto s = std::make_shared<tcp_connection::socket_type>(std::move(socket));
           workers_.post(worker, [this, worker, s] {
             std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
           });

@@ -15,7 +15,7 @@ namespace {
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
 
-std::string describe(const asio::ip::tcp::socket& s) {
+std::string describe(const tcp_connection::socket_type& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
@@ -23,7 +23,7 @@ std::string describe(const asio::ip::tcp::socket& s) {
 }
 }  // namespace
 
-tcp_connection::tcp_connection(asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
+tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
                                connection_set& set)
     : socket_(std::move(socket)),
       broker_(b),
@@ -68,9 +68,9 @@ void tcp_connection::do_read() {
   // Wait for readability rather than reading into a buffer of our own: the
   // bytes are then read into one buffer per worker, so an idle connection
   // holds no receive buffer (10,000 idle clients cost what their sockets do).
-  socket_.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      [self = self()](const boost::system::error_code& ec) { self->on_readable(ec); });
+  socket_.async_wait(socket_type::wait_read, [self = self()](const boost::system::error_code& ec) {
+    self->on_readable(ec);
+  });
 }
 
 void tcp_connection::on_readable(const boost::system::error_code& ec) {
@@ -115,16 +115,37 @@ void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
   handler_->take_output(writing_);
   file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
-  if (writing_.empty()) {
-    if (closing_) finish();
-    do_read();  // input may have been paused while CONNECT was decided
-    return;
+  if (!writing_.empty() && !write_directly()) return;
+  // All written. Keep no buffer while idle: connections are many, and the
+  // engine encodes the next output into a fresh one.
+  std::vector<std::uint8_t>().swap(writing_);
+  if (closing_) finish();
+  do_read();  // input may have been paused while CONNECT was decided
+}
+
+bool tcp_connection::write_directly() {
+  // The socket is non-blocking and usually takes everything at once; only
+  // what it refuses needs an asynchronous write (and a completion to run).
+  boost::system::error_code ec;
+  std::size_t n = socket_.write_some(asio::buffer(writing_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+    ec = {};
   }
+  if (ec) {
+    handler_->on_peer_closed();
+    finish();
+    return false;
+  }
+  broker::broker_stats::add(broker_.stats().bytes_sent, n);
+  if (n == writing_.size()) return true;
+  writing_.erase(writing_.begin(), writing_.begin() + static_cast<std::ptrdiff_t>(n));
   write_in_flight_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
-                    [self = self()](const boost::system::error_code& ec, std::size_t n) {
-                      self->on_write(ec, n);
+                    [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
+                      self->on_write(write_ec, sent);
                     });
+  return false;
 }
 
 void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
