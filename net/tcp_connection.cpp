@@ -15,6 +15,12 @@ namespace {
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
 
+std::uint32_t milliseconds_now() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch())
+          .count());
+}
+
 std::string describe(const tcp_connection::socket_type& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -30,7 +36,8 @@ tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned w
       set_(set),
       handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
       remote_(describe(socket_)),
-      worker_(worker) {
+      worker_(worker),
+      last_write_ms_(milliseconds_now() - write_coalescer::window.count()) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
@@ -104,6 +111,27 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 
 void tcp_connection::output_ready() {
   if (write_in_flight_ || write_posted_ || finished_) return;
+  if (!handler_->output_urgent()) {
+    if (output_held_) return;
+    const std::uint32_t since = milliseconds_now() - last_write_ms_;
+    const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
+    if (since < window) {  // wrote recently: wait for company until the window ends
+      output_held_ = true;
+      set_.coalescer(worker_).hold(self(),
+                                   clock::now() + std::chrono::milliseconds(window - since));
+      return;
+    }
+  }
+  post_write();
+}
+
+void tcp_connection::release_output() {
+  output_held_ = false;
+  if (!write_posted_) do_write();
+}
+
+void tcp_connection::post_write() {
+  if (write_in_flight_ || write_posted_ || finished_) return;
   write_posted_ = true;
   asio::post(socket_.get_executor(), [self = self()] {
     self->write_posted_ = false;
@@ -115,7 +143,10 @@ void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
   handler_->take_output(writing_);
   file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
-  if (!writing_.empty() && !write_directly()) return;
+  if (!writing_.empty()) {
+    last_write_ms_ = milliseconds_now();
+    if (!write_directly()) return;
+  }
   // All written. Keep no buffer while idle: connections are many, and the
   // engine encodes the next output into a fresh one.
   std::vector<std::uint8_t>().swap(writing_);
@@ -162,7 +193,7 @@ void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n
 
 void tcp_connection::close_after_output() {
   closing_ = true;
-  if (!write_in_flight_) output_ready();
+  if (!write_in_flight_) post_write();
 }
 
 void tcp_connection::finish() {

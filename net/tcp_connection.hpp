@@ -5,7 +5,8 @@
 //
 // Writes are batched: output_ready() only schedules a write with a post, so
 // every delivery this worker makes before it next polls I/O goes out in one
-// write. Deadlines are lazy: the connection is filed in its worker's
+// write; QoS 0 output of a connection that has just written waits for its
+// worker's write_coalescer. Deadlines are lazy: the connection is filed in its worker's
 // deadline_wheel under the engine's next deadline, and when visited the
 // engine decides whether anything is due.
 //
@@ -52,6 +53,8 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   void shut_down();
   // The deadline it was filed under passed (called by its worker's sweep).
   void on_deadline(clock::time_point now);
+  // The write_coalescer's flush: write what was held.
+  void release_output();
   // Server teardown, workers stopped: closes the socket and lets go of
   // itself, so it is destroyed with the last handler that holds it.
   void abandon();
@@ -70,6 +73,7 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   }
   void do_read();
   void on_readable(const boost::system::error_code& ec);
+  void post_write();
   void do_write();
   // Writes `writing_` straight away; true when the socket took all of it,
   // else the rest goes out asynchronously (or the connection failed).
@@ -89,7 +93,9 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   std::string remote_;
   std::vector<std::uint8_t> writing_;
   unsigned worker_;
+  std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
   bool reading_ = false;
+  bool output_held_ = false;
   bool write_in_flight_ = false;
   bool write_posted_ = false;
   bool closing_ = false;

@@ -40,6 +40,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void transport_gone() noexcept { transport_ = nullptr; }
   void take_output(std::vector<std::uint8_t>& out) { engine_.take_output(out); }
   std::size_t output_size() const noexcept { return engine_.output_size(); }
+  bool output_urgent() const noexcept { return engine_.output_urgent(); }
   std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
   // Whether reading more input makes sense (false while CONNECT is being
   // decided and after close).

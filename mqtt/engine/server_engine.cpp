@@ -478,6 +478,7 @@ bool server_engine::write_within_client_limit(const publish& base, const publish
       encoded_size(base, how, version_) > client_maximum_packet_size_)
     return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]
   encode_append(base, how, version_, out_);
+  if (how.qos != qos::at_most_once) urgent_output_ = true;
   return true;
 }
 
@@ -529,6 +530,7 @@ void server_engine::close(reason_code reason, bool publish_will) {
 
 void server_engine::write(packet&& p) {
   encode_append(p, version_, out_);
+  urgent_output_ = true;  // every packet but a delivery
 }
 
 // --- output --------------------------------------------------------------------
@@ -536,6 +538,7 @@ void server_engine::write(packet&& p) {
 void server_engine::take_output(std::vector<std::uint8_t>& out) {
   out.clear();
   out.swap(out_);
+  urgent_output_ = false;
 }
 
 bool server_engine::take_events(std::vector<engine_event>& out) {

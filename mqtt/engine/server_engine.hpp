@@ -139,6 +139,11 @@ class server_engine {
   // Swaps the pending output into `out` (which should be empty).
   void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return out_.size(); }
+  // Whether the pending output holds more than QoS 0 PUBLISHes: anything a
+  // client waits for (CONNACK, acknowledgements, QoS 1/2 messages, whose
+  // windows pace the traffic) must go out at once, while QoS 0 messages
+  // may wait a moment to share a write with the next ones.
+  bool output_urgent() const noexcept { return urgent_output_; }
   // Swaps the pending events into `out` (cleared first); false, and no
   // swap, when there are none.
   bool take_events(std::vector<engine_event>& out);
@@ -208,6 +213,7 @@ class server_engine {
   std::vector<std::uint8_t> in_;  // an incomplete packet (or pipelined input)
   std::size_t in_begin_ = 0;      // first unparsed byte of in_
   std::vector<std::uint8_t> out_;
+  bool urgent_output_ = false;
   std::vector<engine_event> events_;
 };
 
