@@ -1,19 +1,16 @@
 #pragma once
 // The live connections of each worker, filed by deadline (keep alive,
 // connect timeout) in one deadline_wheel per worker, so one timer per
-// worker serves them all and shutdown can reach every connection; and each
-// worker's write_coalescer.
+// worker serves them all and shutdown can reach every connection.
 //
-// Thread: the parts of worker i are touched only by worker i, or by the
-// main thread once the workers have stopped.
+// Thread: wheel i is touched only by worker i, or by the main thread once
+// the workers have stopped.
 
 #include <chrono>
 #include <memory>
 #include <vector>
 
 #include "net/deadline_wheel.hpp"
-#include "net/io_workers.hpp"
-#include "net/write_coalescer.hpp"
 
 namespace tern::net {
 
@@ -27,17 +24,12 @@ class connection_set {
   static constexpr clock::duration tick = std::chrono::milliseconds(250);
   static constexpr std::size_t slots = 512;
 
-  connection_set(io_workers& workers, clock::time_point now) {
-    for (unsigned i = 0; i < workers.size(); ++i) {
+  connection_set(unsigned workers, clock::time_point now) {
+    for (unsigned i = 0; i < workers; ++i)
       per_worker_.push_back(std::make_unique<deadline_wheel<tcp_connection>>(tick, slots, now));
-      coalescers_.push_back(std::make_unique<write_coalescer>(workers.context(i)));
-    }
   }
 
   deadline_wheel<tcp_connection>& of(unsigned worker) { return *per_worker_[worker]; }
-  write_coalescer& coalescer(unsigned worker) { return *coalescers_[worker]; }
-  // Before the contexts go: drops the timers and what they hold.
-  void destroy_coalescers() { coalescers_.clear(); }
 
   // Lets the connections of `worker` whose deadline passed act on it.
   void advance(unsigned worker, clock::time_point now);
@@ -46,7 +38,6 @@ class connection_set {
 
  private:
   std::vector<std::unique_ptr<deadline_wheel<tcp_connection>>> per_worker_;
-  std::vector<std::unique_ptr<write_coalescer>> coalescers_;
 };
 
 }  // namespace tern::net

@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 
 #include "net/connection_set.hpp"
+#include "net/write_coalescer.hpp"
 #include "session/broker.hpp"
 
 namespace tern::net {
@@ -30,10 +31,11 @@ std::string describe(const tcp_connection::socket_type& s) {
 }  // namespace
 
 tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
-                               connection_set& set)
+                               connection_set& set, write_coalescer& coalescer)
     : socket_(std::move(socket)),
       broker_(b),
       set_(set),
+      coalescer_(coalescer),
       handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
       remote_(describe(socket_)),
       worker_(worker),
@@ -111,14 +113,13 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 
 void tcp_connection::output_ready() {
   if (write_in_flight_ || write_posted_ || finished_) return;
-  if (!handler_->output_urgent()) {
+  if (!handler_->output_urgent() && !write_coalescer::in_flush()) {
     if (output_held_) return;
     const std::uint32_t since = milliseconds_now() - last_write_ms_;
     const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
     if (since < window) {  // wrote recently: wait for company until the window ends
       output_held_ = true;
-      set_.coalescer(worker_).hold(self(),
-                                   clock::now() + std::chrono::milliseconds(window - since));
+      coalescer_.hold(self(), clock::now() + std::chrono::milliseconds(window - since));
       return;
     }
   }

@@ -36,6 +36,7 @@ class broker;
 namespace tern::net {
 
 class connection_set;
+class write_coalescer;
 
 class tcp_connection final : public broker::client_transport, public wheel_member {
  public:
@@ -45,7 +46,8 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
                                                        boost::asio::io_context::executor_type>;
 
-  tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set);
+  tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set,
+                 write_coalescer& coalescer);
   ~tcp_connection() override;
 
   void start();
@@ -88,6 +90,7 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   socket_type socket_;
   broker::broker& broker_;
   connection_set& set_;
+  write_coalescer& coalescer_;
   std::shared_ptr<broker::client_handler> handler_;
   std::shared_ptr<tcp_connection> self_;
   std::string remote_;

@@ -16,6 +16,13 @@ class worker_pool {
   virtual unsigned size() const noexcept = 0;
   // Runs `fn` on worker `index`'s thread, after what is already queued.
   virtual void post(unsigned index, std::function<void()> fn) = 0;
+  // The same for work that may wait a few milliseconds to share the
+  // target's next wake-up with more of its kind (QoS 0 deliveries). Runs
+  // after what the calling worker posted to `index` before, and before
+  // what it posts after.
+  virtual void post_deferred(unsigned index, std::function<void()> fn) {
+    post(index, std::move(fn));
+  }
   // The worker the calling thread belongs to (undefined off the workers).
   virtual unsigned current() const noexcept = 0;
 };

@@ -477,6 +477,7 @@ bool server_engine::write_within_client_limit(const publish& base, const publish
   if (client_maximum_packet_size_ != 0 &&
       encoded_size(base, how, version_) > client_maximum_packet_size_)
     return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]
+  reserve_output();
   encode_append(base, how, version_, out_);
   if (how.qos != qos::at_most_once) urgent_output_ = true;
   return true;
@@ -528,7 +529,16 @@ void server_engine::close(reason_code reason, bool publish_will) {
   events_.emplace_back(close_requested{reason, publish_will});
 }
 
+void server_engine::reserve_output() {
+  // The network layer takes the buffer with the output and frees it once
+  // written (idle connections are many and keep none), so each batch starts
+  // from nothing: room for a dozen small packets saves growing it one
+  // packet at a time.
+  if (out_.capacity() == 0) out_.reserve(1024);
+}
+
 void server_engine::write(packet&& p) {
+  reserve_output();
   encode_append(p, version_, out_);
   urgent_output_ = true;  // every packet but a delivery
 }

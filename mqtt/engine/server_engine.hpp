@@ -187,6 +187,7 @@ class server_engine {
   std::vector<outbound_inflight>::iterator find_outbound(packet_id id);
 
   void write(packet&& p);
+  void reserve_output();
 
   engine_limits limits_;
   phase phase_ = phase::awaiting_connect;

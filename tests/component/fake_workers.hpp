@@ -33,6 +33,11 @@ class fake_workers final : public worker_pool {
     assert(index < queues_.size());
     queues_[index].push_back(std::move(fn));
   }
+  // Counted, then queued like any post (the fake has no clock to wait on).
+  void post_deferred(unsigned index, std::function<void()> fn) override {
+    ++deferred_posts_;
+    post(index, std::move(fn));
+  }
   unsigned current() const noexcept override {
     // The broker only asks from a worker; a test body that forgot act_as()
     // would silently act as worker 0, so catch it.
@@ -96,6 +101,7 @@ class fake_workers final : public worker_pool {
     return n;
   }
   std::size_t tasks_run() const noexcept { return tasks_run_; }
+  std::size_t deferred_posts() const noexcept { return deferred_posts_; }
 
  private:
   static constexpr unsigned off_worker = ~0u;
@@ -103,6 +109,7 @@ class fake_workers final : public worker_pool {
   std::vector<std::deque<std::function<void()>>> queues_;
   unsigned current_ = off_worker;
   std::size_t tasks_run_ = 0;
+  std::size_t deferred_posts_ = 0;
 };
 
 }  // namespace tern::broker::test
