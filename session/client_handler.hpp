@@ -81,11 +81,10 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   session_ptr session_;
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
-  std::string client_id_;
-  std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
   bool assigned_client_id_ = false;
+  bool clean_start_ = false;                        // for the log line
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;

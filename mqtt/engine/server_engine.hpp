@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -199,22 +200,32 @@ class server_engine {
   // The client's limits on what we send (v5 CONNECT properties).
   std::uint16_t client_receive_maximum_ = 65'535;
   std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
-  // Aliases we gave topics on this connection (v5), never more than this
+  // Aliases we give topics on this connection (v5), never more than this
   // many; first come, first served, kept for the connection's life.
   std::uint16_t outbound_alias_limit_ = 0;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  bool session_expiry_was_zero_ = true;
+  bool urgent_output_ = false;
 
   session_state* state_ = nullptr;
   std::uint32_t inbound_unacknowledged_ = 0;  // QoS 1/2 received, not yet answered
-  std::vector<packet_id> pending_qos2_;       // QoS 2 received, PUBREC not yet decided
-  bool session_expiry_was_zero_ = true;
-  topic_alias_map inbound_aliases_;
-  bool will_suppressed_ = false;
 
-  std::vector<std::uint8_t> in_;  // an incomplete packet (or pipelined input)
-  std::size_t in_begin_ = 0;      // first unparsed byte of in_
+  // What many connections never need, boxed so that an idle connection
+  // (most of them, on a gateway) does not carry it: created on first use
+  // and kept for the connection's life.
+  struct occasional_state {
+    std::unordered_map<std::string, std::uint16_t> outbound_aliases;
+    topic_alias_map inbound_aliases;
+    std::vector<packet_id> pending_qos2;  // QoS 2 received, PUBREC not yet decided
+    std::vector<std::uint8_t> in;         // an incomplete packet (or pipelined input)
+    std::size_t in_begin = 0;             // first unparsed byte of in
+  };
+  occasional_state& occasional();
+  bool has_buffered_input() const noexcept {
+    return occasional_ && occasional_->in_begin != occasional_->in.size();
+  }
+  std::unique_ptr<occasional_state> occasional_;
+
   std::vector<std::uint8_t> out_;
-  bool urgent_output_ = false;
   std::vector<engine_event> events_;
 };
 
