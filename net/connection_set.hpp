@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/deadline_wheel.hpp"
+#include "net/io_workers.hpp"
 
 namespace tern::net {
 
@@ -24,12 +25,13 @@ class connection_set {
   static constexpr clock::duration tick = std::chrono::milliseconds(250);
   static constexpr std::size_t slots = 512;
 
-  connection_set(unsigned workers, clock::time_point now) {
-    for (unsigned i = 0; i < workers; ++i)
+  connection_set(io_workers& workers, clock::time_point now) : workers_(workers) {
+    for (unsigned i = 0; i < workers.size(); ++i)
       per_worker_.push_back(std::make_unique<deadline_wheel<tcp_connection>>(tick, slots, now));
   }
 
   deadline_wheel<tcp_connection>& of(unsigned worker) { return *per_worker_[worker]; }
+  write_coalescer& coalescer(unsigned worker) { return workers_.coalescer(worker); }
 
   // Lets the connections of `worker` whose deadline passed act on it.
   void advance(unsigned worker, clock::time_point now);
@@ -37,6 +39,7 @@ class connection_set {
   std::vector<std::shared_ptr<tcp_connection>> all(unsigned worker);
 
  private:
+  io_workers& workers_;
   std::vector<std::unique_ptr<deadline_wheel<tcp_connection>>> per_worker_;
 };
 

@@ -17,7 +17,7 @@ using tcp = asio::ip::tcp;
 server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
                unsigned threads)
     : workers_(threads),
-      connections_(workers_.size(), std::chrono::steady_clock::now()),
+      connections_(workers_, std::chrono::steady_clock::now()),
       broker_(std::move(config), workers_),
       sys_(broker_),
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
@@ -105,9 +105,7 @@ void server::do_accept(std::size_t listener) {
           // The socket belongs to `worker`'s context: start it there.
           auto s = std::make_shared<tcp_connection::socket_type>(std::move(socket));
           workers_.post(worker, [this, worker, s] {
-            std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_,
-                                             workers_.coalescer(worker))
-                ->start();
+            std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
           });
         } else {
           // Typically out of file descriptors: retrying at once would spin

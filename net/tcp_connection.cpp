@@ -1,9 +1,11 @@
 #include "net/tcp_connection.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "net/connection_set.hpp"
+#include "net/exact_allocator.hpp"
 #include "net/write_coalescer.hpp"
 #include "session/broker.hpp"
 
@@ -31,11 +33,10 @@ std::string describe(const tcp_connection::socket_type& s) {
 }  // namespace
 
 tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
-                               connection_set& set, write_coalescer& coalescer)
+                               connection_set& set)
     : socket_(std::move(socket)),
       broker_(b),
       set_(set),
-      coalescer_(coalescer),
       handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
       remote_(describe(socket_)),
       worker_(worker),
@@ -77,9 +78,13 @@ void tcp_connection::do_read() {
   // Wait for readability rather than reading into a buffer of our own: the
   // bytes are then read into one buffer per worker, so an idle connection
   // holds no receive buffer (10,000 idle clients cost what their sockets do).
-  socket_.async_wait(socket_type::wait_read, [self = self()](const boost::system::error_code& ec) {
-    self->on_readable(ec);
-  });
+  // Allocated at its exact size: it stays pending while the connection is
+  // idle (see exact_allocator).
+  socket_.async_wait(socket_type::wait_read,
+                     asio::bind_allocator(exact_allocator<void>(),
+                                          [self = self()](const boost::system::error_code& ec) {
+                                            self->on_readable(ec);
+                                          }));
 }
 
 void tcp_connection::on_readable(const boost::system::error_code& ec) {
@@ -119,7 +124,8 @@ void tcp_connection::output_ready() {
     const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
     if (since < window) {  // wrote recently: wait for company until the window ends
       output_held_ = true;
-      coalescer_.hold(self(), clock::now() + std::chrono::milliseconds(window - since));
+      set_.coalescer(worker_).hold(self(),
+                                   clock::now() + std::chrono::milliseconds(window - since));
       return;
     }
   }
@@ -142,24 +148,24 @@ void tcp_connection::post_write() {
 
 void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
-  handler_->take_output(writing_);
+  // A fresh vector each time: written at once as a rule, then freed, so an
+  // idle connection keeps no output buffer.
+  std::vector<std::uint8_t> out;
+  handler_->take_output(out);
   file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
-  if (!writing_.empty()) {
+  if (!out.empty()) {
     last_write_ms_ = milliseconds_now();
-    if (!write_directly()) return;
+    if (!write_directly(out)) return;
   }
-  // All written. Keep no buffer while idle: connections are many, and the
-  // engine encodes the next output into a fresh one.
-  std::vector<std::uint8_t>().swap(writing_);
   if (closing_) finish();
   do_read();  // input may have been paused while CONNECT was decided
 }
 
-bool tcp_connection::write_directly() {
+bool tcp_connection::write_directly(std::vector<std::uint8_t>& out) {
   // The socket is non-blocking and usually takes everything at once; only
   // what it refuses needs an asynchronous write (and a completion to run).
   boost::system::error_code ec;
-  std::size_t n = socket_.write_some(asio::buffer(writing_), ec);
+  std::size_t n = socket_.write_some(asio::buffer(out), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     n = 0;
     ec = {};
@@ -170,10 +176,11 @@ bool tcp_connection::write_directly() {
     return false;
   }
   broker::broker_stats::add(broker_.stats().bytes_sent, n);
-  if (n == writing_.size()) return true;
-  writing_.erase(writing_.begin(), writing_.begin() + static_cast<std::ptrdiff_t>(n));
+  if (n == out.size()) return true;
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+  unsent_ = std::make_unique<std::vector<std::uint8_t>>(std::move(out));
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
+  asio::async_write(socket_, asio::buffer(*unsent_),
                     [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
                       self->on_write(write_ec, sent);
                     });
@@ -182,7 +189,7 @@ bool tcp_connection::write_directly() {
 
 void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
   write_in_flight_ = false;
-  writing_.clear();
+  unsent_.reset();
   broker::broker_stats::add(broker_.stats().bytes_sent, n);
   if (ec) {
     handler_->on_peer_closed();

@@ -36,7 +36,6 @@ class broker;
 namespace tern::net {
 
 class connection_set;
-class write_coalescer;
 
 class tcp_connection final : public broker::client_transport, public wheel_member {
  public:
@@ -46,8 +45,7 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
                                                        boost::asio::io_context::executor_type>;
 
-  tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set,
-                 write_coalescer& coalescer);
+  tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set);
   ~tcp_connection() override;
 
   void start();
@@ -64,7 +62,9 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   void output_ready() override;
   void resume_input() override { do_read(); }
   void close_after_output() override;
-  std::size_t pending_output_bytes() const noexcept override { return writing_.size(); }
+  std::size_t pending_output_bytes() const noexcept override {
+    return unsent_ ? unsent_->size() : 0;
+  }
   broker::client_handler& handler() noexcept override { return *handler_; }
   unsigned worker() const noexcept override { return worker_; }
   const std::string& remote_address() const noexcept override { return remote_; }
@@ -77,9 +77,9 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   void on_readable(const boost::system::error_code& ec);
   void post_write();
   void do_write();
-  // Writes `writing_` straight away; true when the socket took all of it,
-  // else the rest goes out asynchronously (or the connection failed).
-  bool write_directly();
+  // Writes `out` straight away; true when the socket took all of it, else
+  // the rest goes out asynchronously from unsent_ (or the connection failed).
+  bool write_directly(std::vector<std::uint8_t>& out);
   void on_write(const boost::system::error_code& ec, std::size_t n);
   // Files the engine's deadline when it moved earlier than the filed one
   // (a later one is found when the filed one passes).
@@ -90,11 +90,12 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   socket_type socket_;
   broker::broker& broker_;
   connection_set& set_;
-  write_coalescer& coalescer_;
   std::shared_ptr<broker::client_handler> handler_;
   std::shared_ptr<tcp_connection> self_;
   std::string remote_;
-  std::vector<std::uint8_t> writing_;
+  // What the socket did not take at once, written asynchronously; boxed,
+  // as most connections never have any.
+  std::unique_ptr<std::vector<std::uint8_t>> unsent_;
   unsigned worker_;
   std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
   bool reading_ = false;
