@@ -19,6 +19,8 @@ io_workers::io_workers(unsigned count) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
   }
+  for (unsigned i = 0; i < count; ++i)
+    coalescers_.push_back(std::make_unique<write_coalescer>(*this, i));
 }
 
 io_workers::~io_workers() {
@@ -26,6 +28,7 @@ io_workers::~io_workers() {
 }
 
 void io_workers::post(unsigned index, std::function<void()> fn) {
+  if (this_worker < coalescers_.size()) coalescers_[this_worker]->flush_posts_to(index);
   boost::asio::post(*contexts_[index], std::move(fn));
 }
 
@@ -37,6 +40,11 @@ void io_workers::post_after(unsigned index, std::chrono::milliseconds delay,
   timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
     if (!ec) fn();
   });
+}
+
+void io_workers::post_deferred(unsigned index, std::function<void()> fn) {
+  if (this_worker >= coalescers_.size()) return post(index, std::move(fn));
+  coalescers_[this_worker]->defer_post(index, std::move(fn));
 }
 
 unsigned io_workers::current() const noexcept {
@@ -64,6 +72,7 @@ void io_workers::stop() {
 }
 
 void io_workers::destroy_contexts() {
+  coalescers_.clear();
   guards_.clear();
   contexts_.clear();
 }

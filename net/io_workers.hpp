@@ -11,6 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "net/write_coalescer.hpp"
 #include "session/worker_pool.hpp"
 
 namespace tern::net {
@@ -24,9 +25,13 @@ class io_workers final : public broker::worker_pool {
   void post(unsigned index, std::function<void()> fn) override;
   void post_after(unsigned index, std::chrono::milliseconds delay,
                   std::function<void()> fn) override;
+  // QoS 0 deliveries: batched per target by the posting worker's
+  // write_coalescer, in order with its post()s.
+  void post_deferred(unsigned index, std::function<void()> fn) override;
   unsigned current() const noexcept override;
 
   boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }
+  write_coalescer& coalescer(unsigned index) { return *coalescers_[index]; }
   // The next worker for a new connection, in turn.
   unsigned next_for_connection() noexcept { return next_++ % size(); }
 
@@ -34,13 +39,15 @@ class io_workers final : public broker::worker_pool {
   void start();
   // Lets the contexts finish their queued work and joins the threads.
   void stop();
-  // After stop(): destroys the contexts and every handler still queued.
+  // After stop(): destroys the coalescers (and what they hold), then the
+  // contexts and every handler still queued.
   void destroy_contexts();
 
  private:
   using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<work_guard> guards_;
+  std::vector<std::unique_ptr<write_coalescer>> coalescers_;
   std::vector<std::thread> threads_;
   unsigned next_ = 0;
 };

@@ -17,7 +17,7 @@ using tcp = asio::ip::tcp;
 server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
                unsigned threads, store::durable_store* store, store::restored_state restored)
     : workers_(threads),
-      connections_(workers_.size()),
+      connections_(workers_, std::chrono::steady_clock::now()),
       broker_(std::move(config), workers_, store),
       sys_(broker_),
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
@@ -52,8 +52,13 @@ server::~server() {
   // connection still held by a pending handler) before the broker and the
   // connection set those connections refer to.
   workers_.stop();
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    for (const auto& c : connections_.all(w))
+      c->abandon();
+  }
   acceptors_.clear();
   sweep_timers_.clear();
+  deadline_timers_.clear();
   sys_timer_.reset();
   signals_.reset();
   reload_signals_.reset();
@@ -73,8 +78,10 @@ void server::run() {
                  acceptors_[i]->local_endpoint().port());
     do_accept(i);
   }
-  for (unsigned w = 0; w < workers_.size(); ++w)
+  for (unsigned w = 0; w < workers_.size(); ++w) {
     start_periodic(w);
+    start_deadline_sweep(w);
+  }
   start_sys_timer();
   do_wait_reload();
 
@@ -96,12 +103,12 @@ void server::run() {
 void server::do_accept(std::size_t listener) {
   const unsigned worker = workers_.next_for_connection();
   acceptors_[listener]->async_accept(
-      workers_.context(worker),
-      [this, listener, worker](const boost::system::error_code& ec, tcp::socket socket) {
+      workers_.context(worker), [this, listener, worker](const boost::system::error_code& ec,
+                                                         tcp_connection::socket_type socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           // The socket belongs to `worker`'s context: start it there.
-          auto s = std::make_shared<tcp::socket>(std::move(socket));
+          auto s = std::make_shared<tcp_connection::socket_type>(std::move(socket));
           workers_.post(worker, [this, worker, s] {
             std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
           });
@@ -136,6 +143,26 @@ void server::start_periodic(unsigned worker) {
   };
   timer.expires_after(std::chrono::seconds(1));
   timer.async_wait(tick{this, &timer});
+}
+
+void server::start_deadline_sweep(unsigned worker) {
+  // Keep alive and connect timeouts of the worker's connections: one timer
+  // per worker, turning the wheel every tick.
+  auto& timer = *deadline_timers_.emplace_back(
+      std::make_unique<asio::steady_timer>(workers_.context(worker)));
+  struct tick {
+    server* self;
+    asio::steady_timer* timer;
+    unsigned worker;
+    void operator()(const boost::system::error_code& ec) const {
+      if (ec) return;
+      self->connections_.advance(worker, std::chrono::steady_clock::now());
+      timer->expires_after(connection_set::tick);
+      timer->async_wait(*this);
+    }
+  };
+  timer.expires_after(connection_set::tick);
+  timer.async_wait(tick{this, &timer, worker});
 }
 
 void server::start_sys_timer() {
@@ -191,9 +218,7 @@ void server::shut_down() {
   for (unsigned w = 0; w < workers_.size(); ++w) {
     workers_.post(w, [this, w] {
       sweep_timers_[w]->cancel();
-      // Copy: shutting a connection down may remove it from the set.
-      std::vector<tcp_connection*> live(connections_.of(w).begin(), connections_.of(w).end());
-      for (auto* c : live)
+      for (const auto& c : connections_.all(w))
         c->shut_down();
     });
   }

@@ -43,6 +43,7 @@ class server {
  private:
   void do_accept(std::size_t listener);
   void start_periodic(unsigned worker);
+  void start_deadline_sweep(unsigned worker);
   void start_sys_timer();
   void shut_down();
   void do_wait_reload();
@@ -54,6 +55,7 @@ class server {
   broker::sys_topics sys_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> deadline_timers_;
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::signal_set> reload_signals_;

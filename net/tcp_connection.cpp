@@ -1,9 +1,12 @@
 #include "net/tcp_connection.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "net/connection_set.hpp"
+#include "net/exact_allocator.hpp"
+#include "net/write_coalescer.hpp"
 #include "session/broker.hpp"
 
 namespace tern::net {
@@ -15,7 +18,13 @@ namespace {
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
 
-std::string describe(const asio::ip::tcp::socket& s) {
+std::uint32_t milliseconds_now() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch())
+          .count());
+}
+
+std::string describe(const tcp_connection::socket_type& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
@@ -23,33 +32,42 @@ std::string describe(const asio::ip::tcp::socket& s) {
 }
 }  // namespace
 
-tcp_connection::tcp_connection(asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
+tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
                                connection_set& set)
     : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
       broker_(b),
-      worker_(worker),
       set_(set),
       handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
-      remote_(describe(socket_)) {
+      remote_(describe(socket_)),
+      worker_(worker),
+      last_write_ms_(milliseconds_now() - write_coalescer::window.count()) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
-  set_.add(worker_, this);
 }
 
 tcp_connection::~tcp_connection() {
   handler_->transport_gone();
-  set_.remove(worker_, this);
+  wheel().remove(*this);
+}
+
+deadline_wheel<tcp_connection>& tcp_connection::wheel() {
+  return set_.of(worker_);
 }
 
 void tcp_connection::start() {
-  arm_timer();
+  self_ = self();
+  wheel().file(*this, handler_->next_deadline());
   do_read();
 }
 
 void tcp_connection::shut_down() {
   handler_->kick(mqtt::reason_code::server_shutting_down);
+}
+
+void tcp_connection::abandon() {
+  finish();
+  self_.reset();
 }
 
 // --- reading ---------------------------------------------------------------------
@@ -60,9 +78,13 @@ void tcp_connection::do_read() {
   // Wait for readability rather than reading into a buffer of our own: the
   // bytes are then read into one buffer per worker, so an idle connection
   // holds no receive buffer (10,000 idle clients cost what their sockets do).
-  socket_.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      [self = self()](const boost::system::error_code& ec) { self->on_readable(ec); });
+  // Allocated at its exact size: it stays pending while the connection is
+  // idle (see exact_allocator).
+  socket_.async_wait(socket_type::wait_read,
+                     asio::bind_allocator(exact_allocator<void>(),
+                                          [self = self()](const boost::system::error_code& ec) {
+                                            self->on_readable(ec);
+                                          }));
 }
 
 void tcp_connection::on_readable(const boost::system::error_code& ec) {
@@ -88,13 +110,34 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
     if (n < buffer.size()) break;  // drained: skip the read that would say "would block"
   }
-  if (auto deadline = handler_->next_deadline(); deadline && *deadline < timer_expiry_) arm_timer();
+  file_deadline();
   do_read();
 }
 
 // --- writing -----------------------------------------------------------------------
 
 void tcp_connection::output_ready() {
+  if (write_in_flight_ || write_posted_ || finished_) return;
+  if (!handler_->output_urgent() && !write_coalescer::in_flush()) {
+    if (output_held_) return;
+    const std::uint32_t since = milliseconds_now() - last_write_ms_;
+    const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
+    if (since < window) {  // wrote recently: wait for company until the window ends
+      output_held_ = true;
+      set_.coalescer(worker_).hold(self(),
+                                   clock::now() + std::chrono::milliseconds(window - since));
+      return;
+    }
+  }
+  post_write();
+}
+
+void tcp_connection::release_output() {
+  output_held_ = false;
+  if (!write_posted_) do_write();
+}
+
+void tcp_connection::post_write() {
   if (write_in_flight_ || write_posted_ || finished_) return;
   write_posted_ = true;
   asio::post(socket_.get_executor(), [self = self()] {
@@ -105,24 +148,50 @@ void tcp_connection::output_ready() {
 
 void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
-  handler_->take_output(writing_);
-  if (writing_.empty()) {
-    // Output held for the store is written (and the close done) once it
-    // commits: the handler calls output_ready() again.
-    if (closing_ && !handler_->output_held()) finish();
-    do_read();  // input may have been paused while CONNECT was decided
-    return;
+  // A fresh vector each time: written at once as a rule, then freed, so an
+  // idle connection keeps no output buffer.
+  std::vector<std::uint8_t> out;
+  handler_->take_output(out);
+  file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
+  if (!out.empty()) {
+    last_write_ms_ = milliseconds_now();
+    if (!write_directly(out)) return;
   }
+  // Output held for the store is written (and the close done) once it
+  // commits: the handler calls output_ready() again.
+  if (closing_ && !handler_->output_held()) finish();
+  do_read();  // input may have been paused while CONNECT was decided
+}
+
+bool tcp_connection::write_directly(std::vector<std::uint8_t>& out) {
+  // The socket is non-blocking and usually takes everything at once; only
+  // what it refuses needs an asynchronous write (and a completion to run).
+  boost::system::error_code ec;
+  std::size_t n = socket_.write_some(asio::buffer(out), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+    ec = {};
+  }
+  if (ec) {
+    handler_->on_peer_closed();
+    finish();
+    return false;
+  }
+  broker::broker_stats::add(broker_.stats().bytes_sent, n);
+  if (n == out.size()) return true;
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+  unsent_ = std::make_unique<std::vector<std::uint8_t>>(std::move(out));
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = self()](const boost::system::error_code& ec, std::size_t n) {
-                      self->on_write(ec, n);
+  asio::async_write(socket_, asio::buffer(*unsent_),
+                    [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
+                      self->on_write(write_ec, sent);
                     });
+  return false;
 }
 
 void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
   write_in_flight_ = false;
-  writing_.clear();
+  unsent_.reset();
   broker::broker_stats::add(broker_.stats().bytes_sent, n);
   if (ec) {
     handler_->on_peer_closed();
@@ -134,7 +203,7 @@ void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n
 
 void tcp_connection::close_after_output() {
   closing_ = true;
-  if (!write_in_flight_) output_ready();
+  if (!write_in_flight_) post_write();
 }
 
 void tcp_connection::finish() {
@@ -143,27 +212,24 @@ void tcp_connection::finish() {
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  timer_.cancel();
+  // Pending operations hold it until they complete (cancelled by the close).
+  self_.reset();
 }
 
-// --- timers ---------------------------------------------------------------------------
+// --- deadlines -------------------------------------------------------------------------
 
-void tcp_connection::arm_timer() {
+void tcp_connection::file_deadline() {
+  if (finished_) return;
   auto deadline = handler_->next_deadline();
-  if (!deadline || finished_) {
-    timer_expiry_ = clock::time_point::max();
-    timer_.cancel();
-    return;
-  }
-  timer_expiry_ = *deadline;
-  timer_.expires_at(*deadline);
-  timer_.async_wait([self = self()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
 }
 
-void tcp_connection::on_timer(const boost::system::error_code& ec) {
-  if (ec == asio::error::operation_aborted || finished_) return;
-  handler_->on_timer(clock::now());
-  arm_timer();
+void tcp_connection::on_deadline(clock::time_point now) {
+  if (finished_) return;  // out of the wheel now, until destroyed
+  const auto keep = self();
+  if (auto deadline = handler_->next_deadline(); deadline && *deadline <= now)
+    handler_->on_timer(now);
+  if (!finished_) wheel().file(*this, handler_->next_deadline());
 }
 
 }  // namespace tern::net

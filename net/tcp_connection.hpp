@@ -5,10 +5,16 @@
 //
 // Writes are batched: output_ready() only schedules a write with a post, so
 // every delivery this worker makes before it next polls I/O goes out in one
-// write. Timers are lazy: one steady_timer armed for the engine's next
-// deadline; the engine decides on expiry whether anything is due.
+// write; QoS 0 output of a connection that has just written waits for its
+// worker's write_coalescer. Deadlines are lazy: the connection is filed in its worker's
+// deadline_wheel under the engine's next deadline, and when visited the
+// engine decides whether anything is due.
 //
-// Thread: its worker only. Async operations hold a shared_ptr to it.
+// Lifetime: the connection holds itself (self_) from start() until it
+// finishes, since an idle or paused connection has no operation pending
+// that would; pending async operations hold it too until they complete.
+//
+// Thread: its worker only.
 
 #include <array>
 #include <chrono>
@@ -16,9 +22,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "net/deadline_wheel.hpp"
 #include "session/client_handler.hpp"
 #include "session/client_transport.hpp"
 
@@ -30,20 +37,34 @@ namespace tern::net {
 
 class connection_set;
 
-class tcp_connection final : public broker::client_transport {
+class tcp_connection final : public broker::client_transport, public wheel_member {
  public:
-  tcp_connection(boost::asio::ip::tcp::socket socket, broker::broker& b, unsigned worker,
-                 connection_set& set);
+  using clock = std::chrono::steady_clock;
+  // Bound to io_context's executor rather than any_io_executor: the socket
+  // and each pending operation are smaller, and posts skip type erasure.
+  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                       boost::asio::io_context::executor_type>;
+
+  tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set);
   ~tcp_connection() override;
 
   void start();
   // Server shutdown: v5 clients get DISCONNECT 0x8B, then the socket closes.
   void shut_down();
+  // The deadline it was filed under passed (called by its worker's sweep).
+  void on_deadline(clock::time_point now);
+  // The write_coalescer's flush: write what was held.
+  void release_output();
+  // Server teardown, workers stopped: closes the socket and lets go of
+  // itself, so it is destroyed with the last handler that holds it.
+  void abandon();
 
   void output_ready() override;
   void resume_input() override { do_read(); }
   void close_after_output() override;
-  std::size_t pending_output_bytes() const noexcept override { return writing_.size(); }
+  std::size_t pending_output_bytes() const noexcept override {
+    return unsent_ ? unsent_->size() : 0;
+  }
   broker::client_handler& handler() noexcept override { return *handler_; }
   unsigned worker() const noexcept override { return worker_; }
   const std::string& remote_address() const noexcept override { return remote_; }
@@ -54,23 +75,31 @@ class tcp_connection final : public broker::client_transport {
   }
   void do_read();
   void on_readable(const boost::system::error_code& ec);
+  void post_write();
   void do_write();
+  // Writes `out` straight away; true when the socket took all of it, else
+  // the rest goes out asynchronously from unsent_ (or the connection failed).
+  bool write_directly(std::vector<std::uint8_t>& out);
   void on_write(const boost::system::error_code& ec, std::size_t n);
-  void arm_timer();
-  void on_timer(const boost::system::error_code& ec);
+  // Files the engine's deadline when it moved earlier than the filed one
+  // (a later one is found when the filed one passes).
+  void file_deadline();
+  deadline_wheel<tcp_connection>& wheel();
   void finish();
 
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  socket_type socket_;
   broker::broker& broker_;
-  unsigned worker_;
   connection_set& set_;
   std::shared_ptr<broker::client_handler> handler_;
+  std::shared_ptr<tcp_connection> self_;
   std::string remote_;
-  std::vector<std::uint8_t> writing_;
-  std::chrono::steady_clock::time_point timer_expiry_ =
-      std::chrono::steady_clock::time_point::max();
+  // What the socket did not take at once, written asynchronously; boxed,
+  // as most connections never have any.
+  std::unique_ptr<std::vector<std::uint8_t>> unsent_;
+  unsigned worker_;
+  std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
   bool reading_ = false;
+  bool output_held_ = false;
   bool write_in_flight_ = false;
   bool write_posted_ = false;
   bool closing_ = false;

@@ -44,8 +44,10 @@ std::uint64_t broker::record(const session& s, store::store_op&& op, durability 
   return submit(std::move(op), when);
 }
 
-void broker::forget(const session& s, std::uint64_t store_seq) {
-  if (store_seq != 0) record(s, store::remove_delivery{s.id, store_seq}, durability::background);
+void broker::forget(session& s, std::uint64_t store_seq) {
+  if (store_seq == 0) return;
+  if (s.loading) s.left_while_loading.push_back(store_seq);
+  record(s, store::remove_delivery{s.id, store_seq}, durability::background);
 }
 
 void broker::spill(session& s, const mqtt::delivery& d) {
@@ -53,11 +55,7 @@ void broker::spill(session& s, const mqtt::delivery& d) {
   ++s.spilled;
   s.spilled_bytes += size;
   if (s.loading) {
-    // The read in flight was queued before this delivery's record: it is
-    // read by the next one (on_page).
-    if (s.spilled_while_loading++ == 0 || d.store_seq < s.lowest_spilled_while_loading)
-      s.lowest_spilled_while_loading = d.store_seq;
-    s.spilled_bytes_while_loading += size;
+    s.spilled_while_loading.push_back(d.store_seq);  // sorted out in on_page
     return;
   }
   // A sequence below the read position (routed on another worker, arriving
@@ -98,30 +96,48 @@ void broker::load_more(const session_ptr& s) {
 void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>&& rows,
                      std::uint32_t limit) {
   s->loading = false;
+  const auto spilled_meanwhile = std::move(s->spilled_while_loading);
+  const auto left_meanwhile = std::move(s->left_while_loading);
+  s->spilled_while_loading.clear();
+  s->left_while_loading.clear();
   if (s->ended) return;
-  const auto in_memory = [&](std::uint64_t seq) {
+  const auto contains = [](const std::vector<std::uint64_t>& v, std::uint64_t seq) {
+    return std::find(v.begin(), v.end(), seq) != v.end();
+  };
+  // Already taken: in memory now, or gone since the read (acknowledged,
+  // dropped); the row was read before its removal was written.
+  const auto taken = [&](std::uint64_t seq) {
     for (const auto& o : s->state.outbound)
       if (o.delivery.store_seq == seq) return true;
-    return s->queue.holds(seq);
+    return s->queue.holds(seq) || contains(left_meanwhile, seq);
   };
+  std::vector<std::uint64_t> read;
+  read.reserve(rows.size());
   for (auto& r : rows) {
-    s->spill_from = r.delivery.store_seq + 1;
-    if (in_memory(r.delivery.store_seq)) continue;  // read again after a late arrival
+    const auto seq = r.delivery.store_seq;
+    read.push_back(seq);
+    s->spill_from = seq + 1;
+    if (taken(seq)) continue;
     const auto size = r.delivery.message->packet.payload.size();
     s->spilled -= std::min<std::uint64_t>(s->spilled, 1);
     s->spilled_bytes -= std::min<std::uint64_t>(s->spilled_bytes, size);
     s->queue.push_back(std::move(r.delivery));
   }
-  if (rows.size() < limit) {
-    // The store had no more when it read: what is out now is what came
-    // during the read (the counts from before were estimates).
-    s->spilled = s->spilled_while_loading;
-    s->spilled_bytes = s->spilled_bytes_while_loading;
+  // Spilled during the read and not in it: read next time, even where the
+  // read position already passed them (written after the read, or numbered
+  // before rows it returned).
+  std::uint64_t not_read = 0;
+  for (const auto seq : spilled_meanwhile) {
+    if (contains(read, seq)) continue;
+    ++not_read;
+    s->spill_from = std::min(s->spill_from, seq);
   }
-  if (s->spilled_while_loading > 0)
-    s->spill_from = std::min(s->spill_from, s->lowest_spilled_while_loading);
-  s->spilled_while_loading = 0;
-  s->spilled_bytes_while_loading = 0;
+  if (rows.size() < limit) {
+    // The store had no more when it read: what is out is what it missed
+    // (the counts from before were estimates).
+    s->spilled = not_read;
+    if (not_read == 0) s->spilled_bytes = 0;
+  }
   if (s->attached) s->attached->pump_queue();
 }
 

@@ -89,7 +89,7 @@ void client_handler::refuse_after(std::chrono::milliseconds delay, mqtt::reason_
 }
 
 bool client_handler::may(topic_access access, std::string_view topic) const {
-  return allowed(broker_.config(), {client_id_, username_ ? &*username_ : nullptr}, access, topic);
+  return allowed(broker_.config(), {client_id(), username_ ? &*username_ : nullptr}, access, topic);
 }
 
 bool client_handler::may_subscribe(std::string_view filter) const {
@@ -99,7 +99,7 @@ bool client_handler::may_subscribe(std::string_view filter) const {
 }
 
 void client_handler::deny_publish(const mqtt::publish& p) {
-  spdlog::debug("Denied PUBLISH from {} to '{}' (q{})", client_id_, p.topic,
+  spdlog::debug("Denied PUBLISH from {} to '{}' (q{})", client_id(), p.topic,
                 static_cast<int>(p.qos));
   if (p.qos == mqtt::qos::at_most_once) return;
   // v5 tells the publisher (PUBACK/PUBREC 0x87, spec 3.4.2.1); 3.1.1 cannot,

@@ -23,6 +23,11 @@ struct overloaded : F... {
 client_handler::client_handler(broker& b, client_transport& transport, clock::time_point now)
     : broker_(b), transport_(&transport), engine_(b.config().limits, now) {}
 
+const std::string& client_handler::client_id() const noexcept {
+  static const std::string none;
+  return session_ ? session_->client_id : none;
+}
+
 const std::string& client_handler::remote_address() const noexcept {
   static const std::string none;
   return transport_ != nullptr ? transport_->remote_address() : none;
@@ -123,13 +128,7 @@ void client_handler::on_connect(mqtt::connect& c) {
   } else {
     session_expiry_ = c.clean_start ? 0 : never_expires;
   }
-  client_id_ = c.client_id;
-  // mosquitto's notation: p2 is 3.1.1 (p1 3.1, p5 5.0), c clean, k keep alive.
-  connect_summary_ = fmt::format("(p{}, c{}, k{})",
-                                 v5                                          ? 5
-                                 : c.version == mqtt::protocol_version::v3_1 ? 1
-                                                                             : 2,
-                                 c.clean_start ? 1 : 0, engine_.keep_alive());
+  clean_start_ = c.clean_start;
   if (c.will) will_ = std::make_unique<mqtt::will_message>(std::move(*c.will));
   authorizing_ = true;
   broker_.open_session(shared_from_this(), c, session_expiry_);
@@ -153,10 +152,15 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     s->delayed_will.reset();
     broker_.record(*s, store::remove_will{s->id}, durability::background);
   }
-  spdlog::info("New client connected from {} as {} {}", remote_address(), client_id_,
-               connect_summary_);
+  // mosquitto's notation: p2 is 3.1.1 (p1 3.1, p5 5.0), c clean, k keep alive.
+  const auto version = engine_.version();
+  spdlog::info("New client connected from {} as {} (p{}, c{}, k{})", remote_address(), s->client_id,
+               version == mqtt::protocol_version::v5     ? 5
+               : version == mqtt::protocol_version::v3_1 ? 1
+                                                         : 2,
+               clean_start_ ? 1 : 0, engine_.keep_alive());
   mqtt::connack_properties props;
-  if (assigned_client_id_) props.assigned_client_identifier = client_id_;
+  if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
   if (!broker_.config().retain_available) props.retain_available = 0;
   engine_.accept(s->state, session_present, std::move(props));
@@ -350,11 +354,11 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   authorizing_ = false;
   if (session_) {
     if (peer_closed_) {
-      spdlog::info("Client {} closed its connection", client_id_);
+      spdlog::info("Client {} closed its connection", session_->client_id);
     } else if (is_failure(c.reason)) {
-      spdlog::info("Client {} disconnected: {}", client_id_, mqtt::reason_name(c.reason));
+      spdlog::info("Client {} disconnected: {}", session_->client_id, mqtt::reason_name(c.reason));
     } else {
-      spdlog::info("Client {} disconnected", client_id_);
+      spdlog::info("Client {} disconnected", session_->client_id);
     }
   }
   const bool was_attached = session_ && session_->attached.get() == this;

@@ -43,6 +43,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // Nothing while the output waits for the store (output_held()).
   void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return engine_.output_size(); }
+  bool output_urgent() const noexcept { return engine_.output_urgent(); }
   std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
   // Whether reading more input makes sense (false while CONNECT is being
   // decided and after close).
@@ -65,6 +66,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // acknowledgements held back and read again.
   void resume_publishing();
   bool closed() const noexcept { return engine_.is_closed(); }
+  // The attached session's client id (empty before CONNECT completes).
+  const std::string& client_id() const noexcept;
   // Output waits until the store commits what it acknowledges; the
   // transport must not close the connection before it is written.
   bool output_held() const noexcept;
@@ -100,13 +103,12 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   session_ptr session_;
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
-  std::string client_id_;
   // As authenticated; the ACL rules are chosen by it.
   std::optional<std::string> username_;
-  std::string connect_summary_;  // for the log line
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
   bool assigned_client_id_ = false;
+  bool clean_start_ = false;                        // for the log line
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;

@@ -213,10 +213,19 @@ bool broker::dispatch(std::vector<target>& targets,
   }
   for (unsigned w = 0; w < count; ++w) {
     if (remote[w].empty()) continue;
-    workers_.post(w, [this, batch = std::move(remote[w])]() mutable {
+    // QoS 0 only: nobody waits for it, so it may share a later wake-up.
+    const bool may_wait = std::all_of(remote[w].begin(), remote[w].end(), [](const target& t) {
+      return t.d.qos == mqtt::qos::at_most_once;
+    });
+    auto run = [this, batch = std::move(remote[w])]() mutable {
       for (auto& t : batch)
         deliver(t.s, std::move(t.d));
-    });
+    };
+    if (may_wait) {
+      workers_.post_deferred(w, std::move(run));
+    } else {
+      workers_.post(w, std::move(run));
+    }
     remote[w].clear();
   }
   return hold;

@@ -78,10 +78,11 @@ struct session {
   std::uint64_t spilled_bytes = 0;
   std::uint64_t spill_from = 0;
   bool loading = false;  // a page is being read
-  // Spilled while the page was read: that read cannot see them.
-  std::uint64_t spilled_while_loading = 0;
-  std::uint64_t spilled_bytes_while_loading = 0;
-  std::uint64_t lowest_spilled_while_loading = 0;
+  // While a page is read: deliveries spilled (the read may or may not see
+  // them) and deliveries that left the session (the read may still return
+  // them), so the page neither strands nor repeats any.
+  std::vector<std::uint64_t> spilled_while_loading;
+  std::vector<std::uint64_t> left_while_loading;
   std::mutex waiters_mutex;
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };

@@ -21,6 +21,13 @@ class worker_pool {
   // no thread waits); dropped if the broker stops first.
   virtual void post_after(unsigned index, std::chrono::milliseconds delay,
                           std::function<void()> fn) = 0;
+  // The same for work that may wait a few milliseconds to share the
+  // target's next wake-up with more of its kind (QoS 0 deliveries). Runs
+  // after what the calling worker posted to `index` before, and before
+  // what it posts after.
+  virtual void post_deferred(unsigned index, std::function<void()> fn) {
+    post(index, std::move(fn));
+  }
   // The worker the calling thread belongs to (undefined off the workers).
   virtual unsigned current() const noexcept = 0;
 };

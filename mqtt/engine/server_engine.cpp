@@ -79,7 +79,7 @@ server_engine::server_engine(engine_limits limits, steady_time now)
 void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time now) {
   if (bytes.empty() || phase_ == phase::closed) return;
   last_received_ = now;
-  if (in_begin_ == in_.size()) {
+  if (!has_buffered_input()) {
     // Nothing buffered: parse straight from the caller's bytes and keep only
     // an incomplete tail, so a connection between packets holds no buffer.
     const std::size_t used = parse(bytes);
@@ -90,19 +90,29 @@ void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time no
   process_buffered();
 }
 
+server_engine::occasional_state& server_engine::occasional() {
+  if (!occasional_) occasional_ = std::make_unique<occasional_state>();
+  return *occasional_;
+}
+
 void server_engine::append_input(std::span<const std::uint8_t> bytes) {
-  in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_begin_));
-  in_begin_ = 0;
-  in_.insert(in_.end(), bytes.begin(), bytes.end());
+  auto& o = occasional();
+  o.in.erase(o.in.begin(), o.in.begin() + static_cast<std::ptrdiff_t>(o.in_begin));
+  o.in_begin = 0;
+  o.in.insert(o.in.end(), bytes.begin(), bytes.end());
 }
 
 void server_engine::process_buffered() {
-  in_begin_ += parse(std::span<const std::uint8_t>(in_).subspan(in_begin_));
-  if (in_begin_ == in_.size()) {
-    in_begin_ = 0;
-    in_.clear();
+  if (!has_buffered_input()) return;
+  auto& o = *occasional_;
+  // parse() may not touch `o.in` (it only reads the span), so the span
+  // stays valid while it runs.
+  o.in_begin += parse(std::span<const std::uint8_t>(o.in).subspan(o.in_begin));
+  if (o.in_begin == o.in.size()) {
+    o.in_begin = 0;
+    o.in.clear();
     // Give a large buffer back once it is empty: idle connections are many.
-    if (in_.capacity() > 4096) in_ = {};
+    if (o.in.capacity() > 4096) o.in = {};
   }
 }
 
@@ -242,7 +252,6 @@ void server_engine::handle_connect(connect&& c) {
     client_maximum_packet_size_ = props.maximum_packet_size.value_or(0);
     outbound_alias_limit_ =
         std::min(props.topic_alias_maximum.value_or(0), limits_.outbound_topic_aliases);
-    inbound_aliases_.reset(limits_.topic_alias_maximum);
     session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
   }
   // A 3.1.1 client must send a client id when it wants a persistent session
@@ -285,14 +294,15 @@ void server_engine::handle_publish(publish&& p) {
     if (!p.properties.subscription_identifiers.empty())
       return protocol_violation(reason_code::protocol_error);  // [MQTT-3.3.4-6]
     if (auto alias = p.properties.topic_alias) {
-      if (!inbound_aliases_.in_range(*alias))
+      if (*alias == 0 || *alias > limits_.topic_alias_maximum)
         return protocol_violation(reason_code::topic_alias_invalid);  // [MQTT-3.3.2-8/-9]
       if (p.topic.empty()) {
-        const std::string* topic = inbound_aliases_.find(*alias);
+        const std::string* topic =
+            occasional_ ? occasional_->inbound_aliases.find(*alias) : nullptr;
         if (topic == nullptr) return protocol_violation(reason_code::protocol_error);
         p.topic = *topic;
       } else {
-        inbound_aliases_.set(*alias, p.topic);
+        occasional().inbound_aliases.set(*alias, p.topic);
       }
       p.properties.topic_alias.reset();
     }
@@ -311,14 +321,15 @@ void server_engine::handle_publish(publish&& p) {
       if (std::find(received.begin(), received.end(), p.id) != received.end()) {
         // Already received: never deliver twice [MQTT-4.3.3-10]. Answer
         // again unless the first copy's PUBREC is still being decided.
-        if (std::find(pending_qos2_.begin(), pending_qos2_.end(), p.id) == pending_qos2_.end())
+        const auto& pending = occasional().pending_qos2;
+        if (std::find(pending.begin(), pending.end(), p.id) == pending.end())
           write(pubrec{p.id, reason_code::success, {}});
         return;
       }
       if (++inbound_unacknowledged_ > limits_.receive_maximum && version_ == protocol_version::v5)
         return protocol_violation(reason_code::receive_maximum_exceeded);
       received.push_back(p.id);
-      pending_qos2_.push_back(p.id);
+      occasional().pending_qos2.push_back(p.id);
       break;
     }
   }
@@ -333,7 +344,7 @@ void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason)
     write(puback{id, reason, {}});
     return;
   }
-  std::erase(pending_qos2_, id);
+  if (occasional_) std::erase(occasional_->pending_qos2, id);
   if (is_failure(reason) && state_ != nullptr)
     std::erase(state_->inbound_qos2, id);  // a refused QoS 2 message is forgotten (spec 4.3.3)
   write(pubrec{id, reason, {}});
@@ -454,10 +465,11 @@ bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
   std::uint16_t alias = 0;
   bool new_alias = false;
   if (outbound_alias_limit_ != 0) {
-    if (auto it = outbound_aliases_.find(base.topic); it != outbound_aliases_.end()) {
+    auto& aliases = occasional().outbound_aliases;
+    if (auto it = aliases.find(base.topic); it != aliases.end()) {
       alias = it->second;
-    } else if (outbound_aliases_.size() < outbound_alias_limit_) {
-      alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+    } else if (aliases.size() < outbound_alias_limit_) {
+      alias = static_cast<std::uint16_t>(aliases.size() + 1);
       new_alias = true;
     }
   }
@@ -471,7 +483,7 @@ bool server_engine::write_publish(const outbound_inflight& entry, bool dup) {
   how.omit_topic = alias != 0 && !new_alias;  // the client knows it [MQTT-3.3.2-12]
   if (!write_within_client_limit(base, how)) return false;
   // Only once the client is sure to see the mapping.
-  if (new_alias) outbound_aliases_.emplace(base.topic, alias);
+  if (new_alias) occasional_->outbound_aliases.emplace(base.topic, alias);
   return true;
 }
 
@@ -479,7 +491,9 @@ bool server_engine::write_within_client_limit(const publish& base, const publish
   if (client_maximum_packet_size_ != 0 &&
       encoded_size(base, how, version_) > client_maximum_packet_size_)
     return false;  // too large for this client: dropped for it alone [MQTT-3.1.2-25]
+  reserve_output();
   encode_append(base, how, version_, out_);
+  if (how.qos != qos::at_most_once) urgent_output_ = true;
   return true;
 }
 
@@ -529,8 +543,18 @@ void server_engine::close(reason_code reason, bool publish_will) {
   events_.emplace_back(close_requested{reason, publish_will});
 }
 
+void server_engine::reserve_output() {
+  // The network layer takes the buffer with the output and frees it once
+  // written (idle connections are many and keep none), so each batch starts
+  // from nothing: room for a dozen small packets saves growing it one
+  // packet at a time.
+  if (out_.capacity() == 0) out_.reserve(1024);
+}
+
 void server_engine::write(packet&& p) {
+  reserve_output();
   encode_append(p, version_, out_);
+  urgent_output_ = true;  // every packet but a delivery
 }
 
 // --- output --------------------------------------------------------------------
@@ -538,6 +562,7 @@ void server_engine::write(packet&& p) {
 void server_engine::take_output(std::vector<std::uint8_t>& out) {
   out.clear();
   out.swap(out_);
+  urgent_output_ = false;
 }
 
 bool server_engine::take_events(std::vector<engine_event>& out) {

@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -151,6 +152,11 @@ class server_engine {
   // Swaps the pending output into `out` (which should be empty).
   void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return out_.size(); }
+  // Whether the pending output holds more than QoS 0 PUBLISHes: anything a
+  // client waits for (CONNACK, acknowledgements, QoS 1/2 messages, whose
+  // windows pace the traffic) must go out at once, while QoS 0 messages
+  // may wait a moment to share a write with the next ones.
+  bool output_urgent() const noexcept { return urgent_output_; }
   // Swaps the pending events into `out` (cleared first); false, and no
   // swap, when there are none.
   bool take_events(std::vector<engine_event>& out);
@@ -194,6 +200,7 @@ class server_engine {
   std::vector<outbound_inflight>::iterator find_outbound(packet_id id);
 
   void write(packet&& p);
+  void reserve_output();
 
   engine_limits limits_;
   phase phase_ = phase::awaiting_connect;
@@ -205,20 +212,31 @@ class server_engine {
   // The client's limits on what we send (v5 CONNECT properties).
   std::uint16_t client_receive_maximum_ = 65'535;
   std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
-  // Aliases we gave topics on this connection (v5), never more than this
+  // Aliases we give topics on this connection (v5), never more than this
   // many; first come, first served, kept for the connection's life.
   std::uint16_t outbound_alias_limit_ = 0;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  bool session_expiry_was_zero_ = true;
+  bool urgent_output_ = false;
 
   session_state* state_ = nullptr;
   std::uint32_t inbound_unacknowledged_ = 0;  // QoS 1/2 received, not yet answered
-  std::vector<packet_id> pending_qos2_;       // QoS 2 received, PUBREC not yet decided
-  bool session_expiry_was_zero_ = true;
-  topic_alias_map inbound_aliases_;
-  bool will_suppressed_ = false;
 
-  std::vector<std::uint8_t> in_;  // an incomplete packet (or pipelined input)
-  std::size_t in_begin_ = 0;      // first unparsed byte of in_
+  // What many connections never need, boxed so that an idle connection
+  // (most of them, on a gateway) does not carry it: created on first use
+  // and kept for the connection's life.
+  struct occasional_state {
+    std::unordered_map<std::string, std::uint16_t> outbound_aliases;
+    topic_alias_map inbound_aliases;
+    std::vector<packet_id> pending_qos2;  // QoS 2 received, PUBREC not yet decided
+    std::vector<std::uint8_t> in;         // an incomplete packet (or pipelined input)
+    std::size_t in_begin = 0;             // first unparsed byte of in
+  };
+  occasional_state& occasional();
+  bool has_buffered_input() const noexcept {
+    return occasional_ && occasional_->in_begin != occasional_->in.size();
+  }
+  std::unique_ptr<occasional_state> occasional_;
+
   std::vector<std::uint8_t> out_;
   std::vector<engine_event> events_;
 };

@@ -52,6 +52,11 @@ class fake_workers final : public worker_pool {
       queues_[d.index].push_back(std::move(d.fn));
     delayed_.clear();
   }
+  // Counted, then queued like any post (the fake has no clock to wait on).
+  void post_deferred(unsigned index, std::function<void()> fn) override {
+    ++deferred_posts_;
+    post(index, std::move(fn));
+  }
   unsigned current() const noexcept override {
     // The broker only asks from a worker; a test body that forgot act_as()
     // would silently act as worker 0, so catch it.
@@ -115,6 +120,7 @@ class fake_workers final : public worker_pool {
     return n;
   }
   std::size_t tasks_run() const noexcept { return tasks_run_; }
+  std::size_t deferred_posts() const noexcept { return deferred_posts_; }
 
  private:
   static constexpr unsigned off_worker = ~0u;
@@ -128,6 +134,7 @@ class fake_workers final : public worker_pool {
   std::vector<delayed_task> delayed_;
   unsigned current_ = off_worker;
   std::size_t tasks_run_ = 0;
+  std::size_t deferred_posts_ = 0;
 };
 
 }  // namespace tern::broker::test
