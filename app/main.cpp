@@ -14,9 +14,11 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "app/bridge_settings.hpp"
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
 #include "app/unsupported.hpp"
+#include "bridge/bridge.hpp"
 #include "net/server.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
@@ -73,9 +75,22 @@ int main(int argc, char** argv) {
       store = std::make_unique<tern::store::sqlite_store>(path.string(), sync_level(cfg));
       spdlog::info("store: {} (persistence_sync {})", path.string(), cfg.persistence_sync);
     }
+    auto bridge_options = tern::app::make_bridge_options(cfg);
     {
       tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get());
       spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
+      // After the server (destroyed before it): one worker per bridge, in turn.
+      std::vector<std::shared_ptr<tern::bridge::bridge>> bridges;
+      for (auto& options : bridge_options) {
+        const unsigned worker = server.workers().next_for_connection();
+        bridges.push_back(std::make_shared<tern::bridge::bridge>(
+            std::move(options), server.core(), server.workers().context(worker), worker));
+        bridges.back()->start();
+      }
+      server.on_shut_down([&bridges] {
+        for (auto& b : bridges)
+          b->stop();
+      });
       server.run();
       // Everything submitted is written before the broker goes away.
       if (store) store->flush_and_stop();

@@ -242,11 +242,8 @@ void client_engine::handle_ack(packet_type type, packet_id id, reason_code reaso
 }
 
 void client_engine::handle_pubrel(packet_id id) {
-  auto& received = state_.inbound_qos2;
-  if (std::find(received.begin(), received.end(), id) == received.end()) {
-    write(pubcomp{id, reason_code::packet_identifier_not_found, {}});
-    return;
-  }
+  // Raised for an id unknown here too: a previous connection (or the other
+  // hop of a bridge) may hold it, and only the layer above can tell.
   events_.emplace_back(release_received{id});
 }
 
@@ -269,8 +266,11 @@ send_result client_engine::send_publish(publish p) {
     return send_result::sent;
   }
   if (!can_send_qos()) return send_result::window_full;
-  if (p.id == 0) p.id = allocate_packet_id();
-  assert(find_outbound(p.id) == state_.outbound.end());
+  if (p.id == 0) {
+    p.id = allocate_packet_id();
+  } else if (find_outbound(p.id) != state_.outbound.end()) {
+    return send_result::id_in_use;  // [MQTT-2.2.1-3]
+  }
   write(p);
   const auto state = p.qos == qos::at_least_once ? client_inflight::phase::awaiting_puback
                                                  : client_inflight::phase::awaiting_pubrec;

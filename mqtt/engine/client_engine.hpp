@@ -79,8 +79,8 @@ struct client_limits {
 };
 
 // Events for the layer above, in order. publish_received (QoS > 0 awaits
-// acknowledge_publish), release_received (PUBREL: awaits
-// complete_release), disconnect_received and close_requested are the
+// acknowledge_publish), release_received (PUBREL, also for an id this
+// engine does not know: awaits complete_release), disconnect_received and close_requested are the
 // server engine's types.
 struct connack_received {
   connack packet;  // success only; a refusal is a close_requested with its reason
@@ -99,7 +99,7 @@ using client_event =
     std::variant<connack_received, publish_received, ack_received, release_received,
                  suback_received, disconnect_received, close_requested>;
 
-enum class send_result : std::uint8_t { sent, window_full, too_large, not_connected };
+enum class send_result : std::uint8_t { sent, window_full, too_large, id_in_use, not_connected };
 
 class client_engine {
  public:

@@ -265,13 +265,18 @@ TEST_F(client_engine_test, InboundQos2RaisedOnceAndCompletedOnRequest_MQTT_4_3_3
   only_event<publish_received>();  // the id carries a new message now
 }
 
-TEST_F(client_engine_test, PubrelForUnknownIdIsAnsweredV5) {
+TEST_F(client_engine_test, PubrelForUnknownIdIsRaisedForTheLayerAbove) {
   connected(v::v5);
   server_sends(pubrel{8, reason_code::success, {}});
-  EXPECT_TRUE(events().empty());
-  auto out = written();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(std::get<pubcomp>(out[0]).reason, reason_code::packet_identifier_not_found);
+  EXPECT_EQ(only_event<release_received>().id, 8)
+      << "a bridge passes it on: the other hop may hold the message";
+  EXPECT_TRUE(output().empty());
+}
+
+TEST_F(client_engine_test, PacketIdInFlightIsNotReused_MQTT_2_2_1_3) {
+  connected(v::v3_1_1);
+  EXPECT_EQ(engine_.send_publish(message("t", qos::at_least_once, 3)), send_result::sent);
+  EXPECT_EQ(engine_.send_publish(message("t", qos::at_least_once, 3)), send_result::id_in_use);
 }
 
 TEST_F(client_engine_test, TopicAliasFromServerIsRefusedAsWeAllowNone) {
