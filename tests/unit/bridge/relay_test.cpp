@@ -71,6 +71,24 @@ class relay_test : public ::testing::Test {
       }
     }
   }
+  // What `from` wrote, through the relay into `to` (one hop, no answers):
+  // the PUBLISHes `to` received.
+  std::vector<publish_received> one_hop(server_engine& from, server_engine& to,
+                                        session_state& to_state,
+                                        std::vector<engine_event>& to_events) {
+    std::vector<std::uint8_t> bytes;
+    from.take_output(bytes);
+    if (&from == &local_) {
+      relay_.on_local_bytes(bytes, now_);
+      relay_.take_remote_output(bytes);
+    } else {
+      relay_.on_remote_bytes(bytes, now_);
+      relay_.take_local_output(bytes);
+    }
+    to.on_bytes(bytes, now_);
+    collect(to, to_state, to_events);
+    return take<publish_received>(to_events);
+  }
   void connect_both() {
     relay_.remote_opened(now_);
     settle();
@@ -106,16 +124,11 @@ TEST_F(relay_test, OutboundQos2CompletesLocallyOnlyAfterTheRemote) {
   ASSERT_TRUE(local_.send_publish(make_delivery("up/a", qos::exactly_once)));
   const auto local_id = local_state_.outbound.back().id;
   // Hold the remote's answer: nothing may complete at home yet.
-  std::vector<std::uint8_t> bytes;
-  local_.take_output(bytes);
-  relay_.on_local_bytes(bytes, now_);
-  relay_.take_remote_output(bytes);
-  remote_.on_bytes(bytes, now_);
-  collect(remote_, remote_state_, remote_events_);
-  auto received = take<publish_received>(remote_events_);
+  auto received = one_hop(local_, remote_, remote_state_, remote_events_);
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].packet.topic, "site/up/a");
   EXPECT_EQ(received[0].packet.id, local_id) << "the packet id crosses the bridge";
+  std::vector<std::uint8_t> bytes;
   relay_.take_local_output(bytes);
   EXPECT_TRUE(bytes.empty()) << "no PUBREC at home before the remote's";
   ASSERT_EQ(local_state_.outbound.size(), 1u);
@@ -131,16 +144,11 @@ TEST_F(relay_test, InboundQos1IsAcknowledgedToTheRemoteAfterOurBroker) {
   connect_both();
   ASSERT_TRUE(remote_.send_publish(make_delivery("site/down/x", qos::at_least_once)));
   const auto id = remote_state_.outbound.back().id;
-  std::vector<std::uint8_t> bytes;
-  remote_.take_output(bytes);
-  relay_.on_remote_bytes(bytes, now_);
-  relay_.take_local_output(bytes);
-  local_.on_bytes(bytes, now_);
-  collect(local_, local_state_, local_events_);
-  auto received = take<publish_received>(local_events_);
+  auto received = one_hop(remote_, local_, local_state_, local_events_);
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].packet.topic, "down/x");
   EXPECT_EQ(received[0].packet.id, id);
+  std::vector<std::uint8_t> bytes;
   relay_.take_remote_output(bytes);
   EXPECT_TRUE(bytes.empty()) << "no PUBACK to the remote before our broker's";
   local_.acknowledge_publish(id, qos::at_least_once);
