@@ -10,10 +10,12 @@ against mosquitto itself.
 
 import os
 import signal
+import subprocess
+import tempfile
 import time
 import unittest
 
-from broker import BROKER_ENV, Broker
+from broker import BROKER_ENV, Broker, free_port
 from clients import MQTTv5, PahoClient
 from limits import QUIET, TIMEOUT
 from test_crash import LoadPublisher
@@ -203,6 +205,33 @@ class BridgeOutage(unittest.TestCase):
         self.assertFalse(duplicates, f"QoS 2 delivered twice: {sorted(duplicates)[:5]}")
         print(f"bridge outage: {expected} acknowledged ({during_outage} during the outage), "
               f"{len(received)} received at the remote, 0 lost, 0 QoS 2 duplicates")
+
+
+@unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's refusals are under test")
+class BridgeSettingsRefused(unittest.TestCase):
+    """What this build lacks stops start-up with FILE:LINE and what to do."""
+
+    def refusal(self, *lines):
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "tern.conf")
+            with open(conf, "w") as f:
+                f.write("\n".join([f"listener {free_port()} 127.0.0.1", "connection c",
+                                   "address 127.0.0.1:1", *lines]) + "\n")
+            res = subprocess.run([os.environ[BROKER_ENV], "-c", conf], capture_output=True,
+                                 text=True, timeout=TIMEOUT)
+        return res.returncode, res.stderr
+
+    def test_tls_to_the_remote(self):
+        code, err = self.refusal("bridge_cafile /etc/ssl/certs/ca-certificates.crt")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:4", err)
+        self.assertIn("TLS to the remote broker is not supported", err)
+
+    def test_lazy_start(self):
+        code, err = self.refusal("start_type lazy")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:4", err)
+        self.assertIn("start_type automatic", err)
 
 
 if __name__ == "__main__":
