@@ -31,6 +31,13 @@ class delivery_queue {
     bytes_ += payload_size(d);
     items_->push_back(std::move(d));
   }
+  // Whether the delivery stored under `store_seq` is in the queue.
+  bool holds(std::uint64_t store_seq) const noexcept {
+    if (!items_) return false;
+    for (const auto& d : *items_)
+      if (d.store_seq == store_seq) return true;
+    return false;
+  }
   void clear() noexcept {
     items_.reset();
     bytes_ = 0;
