@@ -14,10 +14,12 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "app/bridge_settings.hpp"
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
 #include "app/store_startup.hpp"
 #include "app/unsupported.hpp"
+#include "bridge/bridge.hpp"
 #include "net/server.hpp"
 #include "store/sqlite_db.hpp"
 
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     auto endpoints = tern::app::listen_endpoints(cfg, port);
     const unsigned threads =
         cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+    auto bridge_options = tern::app::make_bridge_options(cfg);  // config errors before the store
     tern::app::opened_store opened;
     if (cfg.persistence) opened = tern::app::open_store(cfg, move_damaged_store);
     auto& store = opened.store;
@@ -67,6 +70,18 @@ int main(int argc, char** argv) {
       tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get(),
                                std::move(opened.restored));
       spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
+      // After the server (destroyed before it): one worker per bridge, in turn.
+      std::vector<std::shared_ptr<tern::bridge::bridge>> bridges;
+      for (auto& options : bridge_options) {
+        const unsigned worker = server.workers().next_for_connection();
+        bridges.push_back(std::make_shared<tern::bridge::bridge>(
+            std::move(options), server.core(), server.workers().context(worker), worker));
+        bridges.back()->start();
+      }
+      server.on_shut_down([&bridges] {
+        for (auto& b : bridges)
+          b->stop();
+      });
       server.run();
       // Everything submitted is written before the broker goes away.
       if (store) store->flush_and_stop();

@@ -209,6 +209,8 @@ void server::reload_access_files() {
 }
 
 void server::shut_down() {
+  for (auto& hook : shut_down_hooks_)
+    hook();
   for (auto& a : acceptors_) {
     boost::system::error_code ignored;
     a->close(ignored);

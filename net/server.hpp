@@ -4,6 +4,7 @@
 // of the password and ACL files on SIGHUP.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ class server {
   // The ports actually bound (port 0 in the config picks a free one).
   std::vector<std::uint16_t> bound_ports() const;
 
+  // For what runs beside the listeners (bridges): the broker core, the
+  // workers, and work to start on SIGINT/SIGTERM (called on worker 0, before
+  // the connections are told to close).
+  broker::broker& core() noexcept { return broker_; }
+  io_workers& workers() noexcept { return workers_; }
+  void on_shut_down(std::function<void()> fn) { shut_down_hooks_.push_back(std::move(fn)); }
+
  private:
   void do_accept(std::size_t listener);
   void start_periodic(unsigned worker);
@@ -59,6 +67,7 @@ class server {
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::signal_set> reload_signals_;
+  std::vector<std::function<void()>> shut_down_hooks_;
 };
 
 }  // namespace tern::net

@@ -1,0 +1,87 @@
+#pragma once
+// One bridge (`connection NAME`): the TCP connection to the remote broker,
+// reconnection with backoff across the configured addresses, the in-process
+// link to our broker and the `$SYS/broker/connection/ID/state` notices.
+// The protocol rules are in relay.hpp; this class moves bytes and time.
+//
+// Thread: everything runs on the bridge's worker (the io_context given);
+// start() and stop() may be called from any thread (they post). Async
+// operations hold a shared_ptr, and each remote connection has a number
+// so late completions of an old one are ignored.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bridge/backoff.hpp"
+#include "bridge/bridge_options.hpp"
+#include "bridge/local_link.hpp"
+#include "bridge/relay.hpp"
+
+namespace tern::broker {
+class broker;
+}
+
+namespace tern::bridge {
+
+class bridge : public std::enable_shared_from_this<bridge> {
+ public:
+  bridge(bridge_options options, broker::broker& b, boost::asio::io_context& context,
+         unsigned worker);
+
+  void start();
+  // Broker shutdown: DISCONNECT both sides, no reconnection.
+  void stop();
+
+ private:
+  void connect_next();
+  void on_resolved(std::uint64_t generation, const boost::system::error_code& ec,
+                   const boost::asio::ip::tcp::resolver::results_type& results);
+  void on_connected(std::uint64_t generation, const boost::system::error_code& ec);
+  void do_read();
+  void on_read(std::uint64_t generation, const boost::system::error_code& ec, std::size_t n);
+  void do_write();
+  void on_write(std::uint64_t generation, const boost::system::error_code& ec);
+  void on_local_output();
+  // Moves what the relay produced to the socket and the local link, and
+  // acts on its events.
+  void pump();
+  void hand_over_output();
+  void arm_timer();
+  void link_down();
+  void schedule_restart(std::chrono::milliseconds delay);
+  void notify_locally(bool up);
+  const remote_address& address() const { return options_.addresses[address_index_]; }
+
+  const bridge_options options_;
+  broker::broker& broker_;
+  boost::asio::io_context& context_;
+  unsigned worker_;
+  relay relay_;
+  backoff backoff_;
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer restart_timer_;
+  std::shared_ptr<local_link> link_;
+  std::array<std::uint8_t, 64 * 1024> read_buffer_{};
+  std::vector<std::uint8_t> pending_;  // relay output not yet handed to a write
+  std::vector<std::uint8_t> writing_;  // the one write in flight
+  std::vector<std::uint8_t> scratch_;
+  std::uint64_t generation_ = 0;  // of the current remote connection
+  std::size_t address_index_ = 0;
+  bool socket_open_ = false;
+  bool reading_ = false;
+  bool read_paused_ = false;
+  bool writing_now_ = false;
+  bool was_up_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace tern::bridge

@@ -1,0 +1,58 @@
+#pragma once
+// One bridge's settings, as app/ reads them from a mosquitto.conf
+// `connection NAME` section (mosquitto.conf(5), "Configuring Bridges").
+// Built once at start-up; read-only afterwards, so any thread may read it.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqtt/codec/types.hpp"
+
+namespace tern::bridge {
+
+enum class direction : std::uint8_t { in, out, both };
+
+// `topic PATTERN [in|out|both [QOS [LOCAL-PREFIX REMOTE-PREFIX]]]`
+struct topic_rule {
+  std::string pattern;  // may be empty when both prefixes name the topic
+  direction dir = direction::out;
+  mqtt::qos qos = mqtt::qos::at_most_once;
+  std::string local_prefix;
+  std::string remote_prefix;
+};
+
+struct remote_address {
+  std::string host;
+  std::uint16_t port = 1883;
+};
+
+struct bridge_options {
+  std::string name;
+  std::vector<remote_address> addresses;  // at least one; the first is the main one
+  // false: after a drop, start again from the first address (mosquitto's
+  // default); true: go on with the next one.
+  bool round_robin = false;
+  mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
+  // false: both sessions persist, so messages wait for the link (the store
+  // and forward queue); true: both start clean on every connection.
+  bool clean_session = false;
+  bool try_private = true;
+  bool notifications = true;
+  std::uint16_t keepalive_seconds = 60;
+  std::chrono::seconds restart_base{5};  // `restart_timeout BASE [CAP]`
+  std::optional<std::chrono::seconds> restart_cap = std::chrono::seconds(30);
+  std::string remote_clientid;  // default: HOSTNAME.NAME
+  std::string local_clientid;   // default: local.REMOTE_CLIENTID
+  std::optional<std::string> remote_username, remote_password;
+  std::vector<topic_rule> topics;
+
+  // mosquitto's state topic: 1 when connected, 0 otherwise, retained.
+  std::string notification_topic() const {
+    return "$SYS/broker/connection/" + remote_clientid + "/state";
+  }
+};
+
+}  // namespace tern::bridge

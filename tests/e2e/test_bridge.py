@@ -1,0 +1,238 @@
+"""Bridges: tern bridged to Debian's mosquitto (started by the test on its
+own port) in both directions, with topic prefixes, retained messages, the
+$SYS state notice, loop prevention, and the durability promise across a
+remote outage and a kill -9 of tern during it.
+
+tern is the broker under test ($TERN_E2E_BROKER); the remote is always
+/usr/sbin/mosquitto, so these tests are skipped when the suite is run
+against mosquitto itself.
+"""
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from broker import BROKER_ENV, Broker, free_port
+from clients import MQTTv5, PahoClient
+from limits import QUIET, TIMEOUT
+from test_crash import LoadPublisher
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+UNDER_TEST = os.path.basename(os.environ.get(BROKER_ENV, ""))
+
+
+def start_mosquitto(settings=()):
+    # user root: mosquitto started as root would otherwise switch to the
+    # mosquitto user and could not write its persistence file here.
+    remote = Broker(["user root", *settings])
+    remote.executable = MOSQUITTO
+    return remote.start()
+
+
+def stop_keeping_state(broker):
+    """SIGTERM (mosquitto saves its persistence file then) and keep the
+    directory for restart()."""
+    broker.proc.send_signal(signal.SIGTERM)
+    broker.proc.wait(TIMEOUT)
+
+
+def bridge_lines(remote, *extra, version="mqttv311"):
+    return ["connection cloud", f"address 127.0.0.1:{remote.port}",
+            "remote_clientid tern-bridge", "restart_timeout 1",
+            f"bridge_protocol_version {version}", *extra]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's bridge is under test")
+@unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as the remote")
+class BridgeToMosquitto(unittest.TestCase):
+    version = "mqttv311"
+
+    def start_pair(self, topics, local_settings=()):
+        self.remote = start_mosquitto()
+        self.addCleanup(self.remote.stop)
+        lines = ["persistence false", *local_settings,
+                 *bridge_lines(self.remote, *topics, version=self.version)]
+        self.local = Broker(lines).start()
+        self.addCleanup(self.local.stop)
+        state = self.client(self.local, "state-watch")
+        state.subscribe("$SYS/broker/connection/tern-bridge/state", qos=1)
+        wait_for(lambda: any(m.payload == b"1" for m in state.drain(0.2)), 3 * TIMEOUT,
+                 "the bridge to connect")
+
+    def client(self, broker, client_id, **kwargs):
+        c = PahoClient(broker, client_id, **kwargs)
+        self.addCleanup(c.close)
+        c.connect()
+        return c
+
+    def test_out_and_in_with_prefixes(self):
+        self.start_pair(['topic out/# out 1 "" site/', 'topic cmd/# in 2 "" site/'])
+        remote_sub = self.client(self.remote, "remote-sub")
+        remote_sub.subscribe("site/#", qos=2)
+        local_sub = self.client(self.local, "local-sub")
+        local_sub.subscribe("#", qos=2)
+
+        self.client(self.local, "local-pub").publish("out/a", b"to-remote", qos=1)
+        got = remote_sub.expect(1)
+        self.assertEqual((got[0].topic, got[0].payload), ("site/out/a", b"to-remote"))
+
+        self.client(self.remote, "remote-pub").publish("site/cmd/x", b"to-local", qos=2)
+        got = [m for m in local_sub.drain(QUIET + 0.5) if not m.topic.startswith("$")]
+        self.assertEqual([(m.topic, m.payload) for m in got],
+                         [("out/a", b"to-remote"), ("cmd/x", b"to-local")])
+        self.assertEqual([m.topic for m in remote_sub.drain(QUIET)], ["site/cmd/x"],
+                         "an `in` topic must not go back out")
+
+    def test_retained_message_crosses_with_its_flag(self):
+        self.start_pair(['topic status/# out 1 "" site/'])
+        self.client(self.local, "retainer").publish("status/door", b"open", qos=1, retain=True)
+        # A subscriber that arrives later at the remote gets it as retained.
+        def retained_at_remote():
+            late = PahoClient(self.remote, "late")
+            try:
+                late.connect()
+                late.subscribe("site/status/door", qos=1)
+                return [(m.payload, m.retain) for m in late.drain(0.3)]
+            finally:
+                late.close()
+        wait_for(lambda: retained_at_remote() == [(b"open", True)], TIMEOUT,
+                 "the retained message at the remote")
+
+    def test_both_directions_do_not_loop(self):
+        self.start_pair(["topic chat/# both 1"])
+        local_sub = self.client(self.local, "local-sub")
+        local_sub.subscribe("chat/#", qos=1)
+        remote_sub = self.client(self.remote, "remote-sub")
+        remote_sub.subscribe("chat/#", qos=1)
+        self.client(self.local, "local-pub").publish("chat/1", b"from-local", qos=1)
+        self.client(self.remote, "remote-pub").publish("chat/2", b"from-remote", qos=1)
+        time.sleep(QUIET + 0.5)
+        for name, sub in (("local", local_sub), ("remote", remote_sub)):
+            payloads = sorted(m.payload for m in sub.drain(QUIET))
+            self.assertEqual(payloads, [b"from-local", b"from-remote"],
+                             f"{name} side: each message exactly once, no echo")
+
+    def test_state_notice_goes_to_zero_when_remote_stops(self):
+        self.start_pair(["topic x/# out 0"])
+        state = self.client(self.local, "state-check")
+        state.subscribe("$SYS/broker/connection/tern-bridge/state", qos=1)
+        self.assertEqual([m.payload for m in state.drain(QUIET)], [b"1"])
+        self.remote.stop()
+        got = state.expect(1, timeout=2 * TIMEOUT)
+        self.assertEqual((got[0].payload, got[0].retain), (b"0", False))
+
+
+class BridgeToMosquittoV5(BridgeToMosquitto):
+    version = "mqttv50"
+
+
+@unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's bridge is under test")
+@unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as the remote")
+class BridgeOutage(unittest.TestCase):
+    """Load into tern's bridge while the remote stops, tern is killed with
+    -9 during the outage and both restart: every message tern acknowledged
+    reaches the remote, and no QoS 2 message twice."""
+
+    def test_remote_outage_and_kill9_lose_nothing(self):
+        remote = start_mosquitto(["persistence true", "persistence_location ./",
+                                  "max_queued_messages 0", "max_inflight_messages 20"])
+        self.addCleanup(remote.stop)
+        local = Broker(["persistence true", "persistence_location data",
+                        "max_queued_messages 0",
+                        *bridge_lines(remote, 'topic load/# out 2 "" site/')]).start()
+        self.addCleanup(local.stop)
+
+        # The remote subscriber's session exists and is offline throughout:
+        # mosquitto queues (and saves at SIGTERM) what the bridge delivers.
+        sub = PahoClient(remote, "remote-sub", clean=False)
+        sub.connect()
+        sub.subscribe("site/load/#", qos=2)
+        sub.close()
+
+        publishers = [LoadPublisher(local, "bridge-q1", 1), LoadPublisher(local, "bridge-q2", 2)]
+        for p in publishers:
+            p.start()
+        self.addCleanup(lambda: [p.stop() for p in publishers])
+        time.sleep(1.0)
+        stop_keeping_state(remote)
+        before_outage = sum(len(p.acknowledged()) for p in publishers)
+        time.sleep(1.5)  # tern keeps acknowledging: the bridge's queue fills
+        local.kill9()
+        local.restart()
+        time.sleep(1.5)
+        during_outage = sum(len(p.acknowledged()) for p in publishers) - before_outage
+        remote.restart()
+        time.sleep(1.0)
+        for p in publishers:
+            p.pause()
+        for p in publishers:
+            p.settle(3 * TIMEOUT)
+        for p in publishers:
+            p.stop()
+        acknowledged = {p.qos: p.acknowledged() for p in publishers}
+        self.assertGreater(during_outage, 100, "the load hardly ran during the outage")
+
+        sub = PahoClient(remote, "remote-sub", clean=False)
+        self.addCleanup(sub.close)
+        expected = len(acknowledged[1]) + len(acknowledged[2])
+        received = []
+        deadline = time.monotonic() + 12 * TIMEOUT
+        sub.connect()
+        while time.monotonic() < deadline:
+            got = sub.drain(1.0)
+            received += got
+            if not got and len({m.payload for m in received}) >= expected:
+                break
+        payloads = [m.payload.decode() for m in received]
+        for qos in (1, 2):
+            lost = acknowledged[qos] - set(payloads)
+            self.assertEqual(len(lost), 0, f"QoS {qos}: {len(lost)} of {len(acknowledged[qos])} "
+                                   f"acknowledged message(s) lost, e.g. {sorted(lost)[:5]}")
+        q2 = [p for p in payloads if p.startswith("q2-")]
+        duplicates = {p for p in q2 if q2.count(p) > 1}
+        self.assertFalse(duplicates, f"QoS 2 delivered twice: {sorted(duplicates)[:5]}")
+        print(f"bridge outage: {expected} acknowledged ({during_outage} during the outage), "
+              f"{len(received)} received at the remote, 0 lost, 0 QoS 2 duplicates")
+
+
+@unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's refusals are under test")
+class BridgeSettingsRefused(unittest.TestCase):
+    """What this build lacks stops start-up with FILE:LINE and what to do."""
+
+    def refusal(self, *lines):
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "tern.conf")
+            with open(conf, "w") as f:
+                f.write("\n".join([f"listener {free_port()} 127.0.0.1", "connection c",
+                                   "address 127.0.0.1:1", *lines]) + "\n")
+            res = subprocess.run([os.environ[BROKER_ENV], "-c", conf], capture_output=True,
+                                 text=True, timeout=TIMEOUT)
+        return res.returncode, res.stderr
+
+    def test_tls_to_the_remote(self):
+        code, err = self.refusal("bridge_cafile /etc/ssl/certs/ca-certificates.crt")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:4", err)
+        self.assertIn("TLS to the remote broker is not supported", err)
+
+    def test_lazy_start(self):
+        code, err = self.refusal("start_type lazy")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:4", err)
+        self.assertIn("start_type automatic", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
