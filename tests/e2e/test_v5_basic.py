@@ -149,7 +149,9 @@ class MessageExpiry(BrokerTestCase):
         got = sub.expect(1) + sub.drain()
         self.assertEqual([m.payload for m in got], [b"kept"])
         left = got[0].properties.MessageExpiryInterval
-        self.assertTrue(55 <= left <= 58, left)
+        # At least 2.2 s went by: 58 at most. The floor only says it is the
+        # same message's clock (a loaded machine may take seconds more).
+        self.assertTrue(30 <= left <= 58, left)
 
 
 class PayloadFormat(BrokerTestCase):
