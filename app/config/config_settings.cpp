@@ -125,15 +125,9 @@ void config_parser::apply_global(const directive& d) {
   } else if (n == "retain_available") {
     c.retain_available = read_bool(d);
   } else if (n == "max_qos") {
-    // tern has one set of limits for all listeners, so a second value
+    // Once: tern has one set of limits for all listeners, so a second value
     // (e.g. under another listener) would be silently lost.
-    if (const auto it = global_seen_.find(d.name); it != global_seen_.end()) {
-      fail(d, fmt::format("`max_qos` is already set at {}; tern applies one max_qos to every "
-                          "listener, keep only one of the two lines",
-                          it->second));
-    }
-    c.max_qos = static_cast<std::uint8_t>(read_number(d, 0, 2));
-    global_seen_.emplace(d.name, d.where);
+    c.max_qos = static_cast<std::uint8_t>(to_number(d, read_once(global_seen_, d), 0, 2));
   } else if (n == "wildcard_subscription_available") {
     c.wildcard_subscription_available = read_bool(d);
   } else if (n == "subscription_identifier_available") {

@@ -8,14 +8,13 @@ skipped when the suite runs against mosquitto."""
 
 import os
 import struct
-import time
 import unittest
 
 from broker import BROKER_ENV, BrokerTestCase, mosquitto_deviation
-from clients import MQTTv5, MQTTv311, MosquittoSub
+from clients import MQTTv5, MosquittoSub
 from limits import QUIET
-from raw_mqtt import (CONNACK, DISCONNECT, PUBACK, PUBLISH, SUBACK, V5, V311, ack_packet,
-                      decode_varint, mqtt_str, packet, publish_packet, subscribe_packet)
+from raw_mqtt import (CONNACK, DISCONNECT, PUBACK, PUBLISH, SUBACK, V5, V311, decode_varint,
+                      mqtt_str, packet, publish_packet)
 
 UNDER_MOSQUITTO = os.path.basename(os.environ.get(BROKER_ENV, "")).startswith("mosquitto")
 
@@ -126,10 +125,7 @@ def props_sub(broker_test, *args):
 
 class SharedSubscriptions(RawV5):
     def test_one_member_per_message_round_robin(self):
-        a = self.paho(protocol=MQTTv5)
-        b = self.paho(protocol=MQTTv5)
-        a.subscribe("$share/g/jobs", qos=1)
-        b.subscribe("$share/g/jobs", qos=1)
+        a, b = two_members(self, "jobs")
         everyone = self.sub("-V", "5", "-q", "1", "-t", "jobs").wait_subscribed()
         for i in range(10):
             self.pub("-V", "5", "-q", "1", "-t", "jobs", "-m", f"job{i}")
@@ -168,15 +164,20 @@ class SharedSubscriptions(RawV5):
         self.assertIn(payload, [m.payload for m in staying.expect(1)])
 
 
+def two_members(test, topic):
+    """Two paho v5 clients in group g on `topic`."""
+    members = [test.paho(protocol=MQTTv5) for _ in range(2)]
+    for m in members:
+        m.subscribe(f"$share/g/{topic}", qos=1)
+    return members
+
+
 @tern_settings
 class StickyPolicy(BrokerTestCase):
     broker_settings = {"shared_subscription_policy": "sticky"}
 
     def test_a_publishers_messages_stay_with_one_member(self):
-        a = self.paho(protocol=MQTTv5)
-        b = self.paho(protocol=MQTTv5)
-        a.subscribe("$share/g/s", qos=1)
-        b.subscribe("$share/g/s", qos=1)
+        a, b = two_members(self, "s")
         pub = self.paho("the-publisher", protocol=MQTTv5)
         for i in range(8):
             pub.publish("s", f"m{i}".encode(), qos=1)
@@ -189,10 +190,7 @@ class RandomPolicy(BrokerTestCase):
     broker_settings = {"shared_subscription_policy": "random"}
 
     def test_each_message_once_and_both_members_served(self):
-        a = self.paho(protocol=MQTTv5)
-        b = self.paho(protocol=MQTTv5)
-        a.subscribe("$share/g/r", qos=1)
-        b.subscribe("$share/g/r", qos=1)
+        a, b = two_members(self, "r")
         for i in range(40):
             self.pub("-V", "5", "-q", "1", "-t", "r", "-m", f"m{i}")
         got_a = [m.payload for m in a.drain(QUIET)]

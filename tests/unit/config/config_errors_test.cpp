@@ -40,7 +40,7 @@ constexpr broken_case broken_cases[] = {
     // MQTT 5 capabilities (issue 4).
     {"max_qos_above_2", "max_qos 3", "t.conf:1", "max_qos"},
     {"max_qos_twice", "listener 1\nmax_qos 1\nlistener 2\nmax_qos 0", "t.conf:4",
-     "`max_qos` is already set at t.conf:2; tern applies one max_qos to every listener"},
+     "`max_qos` is already set at t.conf:2; keep only one of the two lines"},
     {"bad_shared_policy", "shared_subscription_policy hash", "t.conf:1",
      "`shared_subscription_policy`: 'hash' is not supported; use round_robin, random or sticky"},
     {"wildcard_response_prefix", "\nresponse_topic_prefix reply/#", "t.conf:2",
