@@ -27,10 +27,13 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
     // Before the listeners: no client sees the broker half restored.
     const auto started = std::chrono::steady_clock::now();
     auto state = store->restore();
+    std::uint64_t queued = 0;
+    for (const auto& q : state.queued)
+      queued += q.count;
     spdlog::info(
-        "store: restored {} session(s), {} queued or inflight message(s), {} retained "
-        "message(s) in {} ms",
-        state.sessions.size(), state.deliveries.size(), state.retained.size(),
+        "store: restored {} session(s), {} inflight and {} queued message(s) (queues stay on "
+        "disk until their session resumes), {} retained message(s) in {} ms",
+        state.sessions.size(), state.deliveries.size(), queued, state.retained.size(),
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                               started)
             .count());

@@ -77,6 +77,12 @@ class broker {
   // The store position of the last before_reply event this thread
   // submitted; a handler compares it before and after its work.
   static std::uint64_t durable_mark() noexcept;
+  // Reads the next page of `s`'s stored queue back into memory (on s's
+  // owner), unless one is on its way or nothing is out.
+  void load_more(const session_ptr& s);
+  // Deliveries read back per page: enough to keep a connection busy between
+  // two reads, few enough that memory follows connections, not the queue.
+  static constexpr std::uint32_t page_size = 256;
   // --- sessions (session_registry.cpp) ----------------------------------
   // Finds or creates the session for an accepted CONNECT and attaches
   // `handler` to it, taking it over from any other connection
@@ -90,6 +96,8 @@ class broker {
   // Ends sessions owned by the calling worker whose expiry has passed.
   void expire_sessions(std::chrono::steady_clock::time_point now);
   std::size_t session_count() const;
+  // The session of `client_id`, if any (its fields belong to its owner).
+  session_ptr find_session(const std::string& client_id) const;
   // A fresh client id for a v5 client that sent none [MQTT-3.1.3-6].
   std::string assign_client_id();
 
@@ -146,6 +154,10 @@ class broker {
   void store_session(session& s, bool connected);
   std::uint64_t submit(store::store_op&& op, durability when);
   std::uint64_t submit_all(std::vector<store::store_op>& ops);
+  // Leaves `d` in the store only (the offline queue lives on disk).
+  void spill(session& s, const mqtt::delivery& d);
+  void on_page(const session_ptr& s, std::vector<store::restored_delivery>&& rows,
+               std::uint32_t limit);
   void unsubscribe_all(session& s);
   void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
   static mqtt::delivery delivery_for(const mqtt::message_ptr& m, const subscription_entry& e);

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "session/broker.hpp"
+#include "session/client_handler.hpp"
 
 namespace tern::broker {
 namespace {
@@ -46,6 +47,69 @@ std::uint64_t broker::record(const session& s, store::store_op&& op, durability 
 void broker::forget(const session& s, const mqtt::delivery& d) {
   if (d.store_seq != 0)
     record(s, store::remove_delivery{s.id, d.store_seq}, durability::background);
+}
+
+void broker::spill(session& s, const mqtt::delivery& d) {
+  if (s.spilled == 0 && !s.loading) s.spill_from = d.store_seq;
+  // A sequence below the read position (routed on another worker, arriving
+  // late) moves it back; rows read twice are recognised in on_page.
+  s.spill_from = std::min(s.spill_from, d.store_seq);
+  ++s.spilled;
+  s.spilled_bytes += d.message->packet.payload.size();
+}
+
+void broker::load_more(const session_ptr& s) {
+  if (store_ == nullptr || s->loading || s->spilled == 0 || s->ended) return;
+  s->loading = true;
+  submit(
+      store::load_deliveries{
+          s->id, s->spill_from, page_size,
+          [this, s](std::vector<store::restored_delivery>&& rows) {
+            // On the store's thread: hand the page to the
+            // session's owner (which may change meanwhile).
+            struct follow {
+              broker* self;
+              session_ptr s;
+              std::shared_ptr<std::vector<store::restored_delivery>> rows;
+              void operator()() const {
+                const unsigned owner = s->owner.load(std::memory_order_acquire);
+                if (owner != self->workers_.current()) {
+                  self->workers_.post(owner, *this);
+                  return;
+                }
+                self->on_page(s, std::move(*rows), page_size);
+              }
+            };
+            workers_.post(
+                s->owner.load(std::memory_order_acquire),
+                follow{this, s,
+                       std::make_shared<std::vector<store::restored_delivery>>(std::move(rows))});
+          }},
+      durability::background);
+}
+
+void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>&& rows,
+                     std::uint32_t limit) {
+  s->loading = false;
+  if (s->ended) return;
+  const auto in_memory = [&](std::uint64_t seq) {
+    for (const auto& o : s->state.outbound)
+      if (o.delivery.store_seq == seq) return true;
+    return s->queue.holds(seq);
+  };
+  for (auto& r : rows) {
+    s->spill_from = r.delivery.store_seq + 1;
+    if (in_memory(r.delivery.store_seq)) continue;  // read again after a late arrival
+    const auto size = r.delivery.message->packet.payload.size();
+    s->spilled -= std::min<std::uint64_t>(s->spilled, 1);
+    s->spilled_bytes -= std::min<std::uint64_t>(s->spilled_bytes, size);
+    s->queue.push_back(std::move(r.delivery));
+  }
+  if (rows.size() < limit) {  // the store has no more: the counts were estimates
+    s->spilled = 0;
+    s->spilled_bytes = 0;
+  }
+  if (s->attached) s->attached->pump_queue();
 }
 
 void broker::store_session(session& s, bool connected) {
@@ -104,6 +168,19 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     } else {
       s.queue.push_back(std::move(r.delivery));
     }
+  }
+  // Queued deliveries stay on disk; the session reads them back when it
+  // is resumed (load_more).
+  for (const auto& q : state.queued) {
+    auto it = by_id.find(q.session_id);
+    if (it == by_id.end()) continue;
+    auto& s = *it->second;
+    s.spilled = q.count;
+    s.spilled_bytes = q.bytes;
+    s.spill_from = 0;
+    // New deliveries are numbered above every stored one: a number used
+    // twice would replace a queued message.
+    s.next_store_seq.store(std::max(s.next_store_seq.load(), q.max_seq + 1));
   }
   for (const auto& q : state.inbound_qos2) {
     if (auto it = by_id.find(q.session_id); it != by_id.end())

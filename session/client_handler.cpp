@@ -353,6 +353,8 @@ void client_handler::pump_queue() {
     queue.pop_front();
   }
   broker_.queue_drained(*session_);
+  // The stored queue is read back as the memory one runs low.
+  if (queue.size() < broker::page_size / 2) broker_.load_more(session_);
 }
 
 // --- close ---------------------------------------------------------------------------

@@ -45,6 +45,13 @@ class delivery_queue {
     });
     bytes_ -= removed_bytes;
   }
+  // Whether the delivery stored under `store_seq` is in the queue.
+  bool holds(std::uint64_t store_seq) const noexcept {
+    if (!items_) return false;
+    for (const auto& d : *items_)
+      if (d.store_seq == store_seq) return true;
+    return false;
+  }
   void clear() noexcept {
     items_.reset();
     bytes_ = 0;

@@ -238,7 +238,7 @@ bool broker::wait_for(session& s, const std::shared_ptr<client_handler>& publish
 
 void broker::queue_drained(session& s, bool force) {
   if (!s.congested.load(std::memory_order_relaxed)) return;
-  if (!force && s.queue.size() > congestion_threshold() / 2) return;
+  if (!force && s.queue.size() + s.spilled > congestion_threshold() / 2) return;
   s.congested.store(false, std::memory_order_release);
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
   {
@@ -263,16 +263,23 @@ void broker::deliver(const session_ptr& s, mqtt::delivery d) {
 
 void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
   if (s->ended) return;  // its store record went with the session
+  // Older deliveries of this session are still on disk: this one joins
+  // them there, to be read back in order.
+  const bool behind_stored = s->spilled > 0 || s->loading;
   if (s->attached) {
-    if (s->queue.empty() && s->attached->try_deliver(d)) return;
+    if (!behind_stored && s->queue.empty() && s->attached->try_deliver(d)) return;
     if (d.qos == mqtt::qos::at_most_once) {
       enqueue(*s, std::move(d));  // QoS 0 may be dropped at the bound
       return;
     }
     // QoS 1/2 to a connected session is never dropped: past the threshold
     // the session is congested and its publishers wait (dispatch()).
-    s->queue.push_back(std::move(d));
-    if (s->queue.size() >= congestion_threshold())
+    if (behind_stored && d.store_seq != 0) {
+      spill(*s, d);
+    } else {
+      s->queue.push_back(std::move(d));
+    }
+    if (s->queue.size() + s->spilled >= congestion_threshold())
       s->congested.store(true, std::memory_order_release);
     return;
   }
@@ -285,15 +292,17 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
 
 void broker::enqueue(session& s, mqtt::delivery&& d) {
   const bool too_many =
-      config_.max_queued_messages != 0 && s.queue.size() >= config_.max_queued_messages;
-  const bool too_big =
-      config_.max_queued_bytes != 0 &&
-      s.queue.bytes() + d.message->packet.payload.size() > config_.max_queued_bytes;
+      config_.max_queued_messages != 0 && s.queue.size() + s.spilled >= config_.max_queued_messages;
+  const bool too_big = config_.max_queued_bytes != 0 &&
+                       s.queue.bytes() + s.spilled_bytes + d.message->packet.payload.size() >
+                           config_.max_queued_bytes;
   if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
     forget(s, d);
     return;
   }
+  // A stored delivery to an offline session stays on disk only.
+  if (d.store_seq != 0 && !s.attached) return spill(s, d);
   s.queue.push_back(std::move(d));
 }
 

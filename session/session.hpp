@@ -70,6 +70,14 @@ struct session {
   // deliveries they route to it, numbered from next_store_seq.
   std::atomic<bool> stored{false};
   std::atomic<std::uint64_t> next_store_seq{1};
+  // The offline queue lives on disk: QoS 1/2 deliveries that are stored and
+  // not in `queue` (how many, their size, the lowest sequence not read back
+  // yet), read back a page at a time once the session is resumed. While
+  // any are out, new ones join them there, so the order holds. Owner only.
+  std::uint64_t spilled = 0;
+  std::uint64_t spilled_bytes = 0;
+  std::uint64_t spill_from = 0;
+  bool loading = false;  // a page is being read
   std::mutex waiters_mutex;
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };

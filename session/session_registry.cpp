@@ -24,6 +24,12 @@ std::string broker::assign_client_id() {
   return "tern-" + std::to_string(next_assigned_id_++);
 }
 
+session_ptr broker::find_session(const std::string& client_id) const {
+  std::lock_guard lock(registry_mutex_);
+  auto it = sessions_by_client_id_.find(client_id);
+  return it != sessions_by_client_id_.end() ? it->second : nullptr;
+}
+
 std::size_t broker::session_count() const {
   std::lock_guard lock(registry_mutex_);
   return sessions_by_client_id_.size();
@@ -151,6 +157,8 @@ void broker::end_session(const session_ptr& s) {
   if (s->stored.exchange(false)) submit(store::remove_session{s->id}, durability::background);
   unsubscribe_all(*s);
   s->queue.clear();
+  s->spilled = 0;  // removed with the session's rows
+  s->spilled_bytes = 0;
   queue_drained(*s, true);
   s->state = {};
   std::lock_guard lock(registry_mutex_);

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/batch_writer.hpp"
+#include "store/delivery_reader.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store_loader.hpp"
@@ -57,6 +58,7 @@ sqlite_store::sqlite_store(const std::string& path, sync_level sync)
     throw;
   }
   writer_ = std::make_unique<batch_writer>(*db_);
+  reader_ = std::make_unique<delivery_reader>(*db_);
 }
 
 sqlite_store::~sqlite_store() {
@@ -137,6 +139,7 @@ void sqlite_store::run() {
       last = submitted_;
     }
     if (!write_with_retry(batch, last)) return;
+    run_reads(batch);
     batch.clear();
     committed_.store(last, std::memory_order_release);
     std::function<void(std::uint64_t)> listener;
@@ -145,6 +148,21 @@ void sqlite_store::run() {
       listener = listener_;
     }
     if (listener) listener(last);
+  }
+}
+
+void sqlite_store::run_reads(std::vector<store_op>& batch) {
+  for (auto& op : batch) {
+    auto* load = std::get_if<load_deliveries>(&op);
+    if (load == nullptr) continue;
+    std::vector<restored_delivery> page;
+    try {
+      page = reader_->page(load->session_id, load->from_seq, load->limit);
+    } catch (const store_error& e) {
+      // The session gets what could be read; what could not stays stored.
+      spdlog::error("{}: reading queued messages of session {}", e.what(), load->session_id);
+    }
+    if (load->done) load->done(std::move(page));
   }
 }
 

@@ -22,6 +22,7 @@ namespace tern::store {
 
 class sqlite_db;
 class batch_writer;
+class delivery_reader;
 
 // persistence_sync: what a commit waits for.
 enum class sync_level {
@@ -50,9 +51,12 @@ class sqlite_store final : public durable_store {
   void run();
   // False when the store stopped before the batch could be written.
   bool write_with_retry(std::vector<store_op>& batch, std::uint64_t last);
+  // Runs the batch's load_deliveries, which see everything written before.
+  void run_reads(std::vector<store_op>& batch);
 
   std::unique_ptr<sqlite_db> db_;
   std::unique_ptr<batch_writer> writer_;
+  std::unique_ptr<delivery_reader> reader_;  // pages of queued deliveries, on the writer thread
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,8 +1,7 @@
 #include "store/store_loader.hpp"
 
-#include <unordered_map>
-
 #include "store/batch_writer.hpp"
+#include "store/delivery_reader.hpp"
 #include "store/message_codec.hpp"
 
 namespace tern::store {
@@ -37,38 +36,6 @@ void remove_orphans(sqlite_db& db) {
   }
 }
 
-// A message from the columns (expires_at, publisher, qos, packet) starting
-// at `first`.
-mqtt::message_ptr read_message(const statement& s, int first, std::uint64_t id) {
-  auto m = std::make_shared<mqtt::application_message>();
-  if (!s.column_is_null(first)) m->expires_at = from_unix_ms(s.column_int(first));
-  m->publisher = static_cast<std::uint64_t>(s.column_int(first + 1));
-  m->packet = decode_stored_publish(s.column_blob(first + 3),
-                                    static_cast<mqtt::qos>(s.column_int(first + 2)));
-  m->id = id;
-  return m;
-}
-
-class message_cache {
- public:
-  explicit message_cache(sqlite_db& db)
-      : select_(db, "SELECT expires_at, publisher, qos, packet FROM messages WHERE id = ?") {}
-
-  // The message, read once however many rows refer to it; null if missing.
-  mqtt::message_ptr get(std::uint64_t id) {
-    auto [it, added] = cache_.try_emplace(id);
-    if (!added) return it->second;
-    select_.bind(1, static_cast<std::int64_t>(id));
-    if (select_.step()) it->second = read_message(select_, 0, id);
-    select_.reset();
-    return it->second;
-  }
-
- private:
-  statement select_;
-  std::unordered_map<std::uint64_t, mqtt::message_ptr> cache_;
-};
-
 }  // namespace
 
 restored_state load_store(sqlite_db& db) {
@@ -79,7 +46,6 @@ restored_state load_store(sqlite_db& db) {
   out.max_message_id = static_cast<std::uint64_t>(
       db.query_int("SELECT max(coalesce((SELECT max(id) FROM messages), 0), "
                    "coalesce((SELECT max(message_id) FROM deliveries), 0))"));
-  message_cache messages(db);
 
   statement sessions(db,
                      "SELECT id, client_id, version, expiry_interval, disconnected_at FROM "
@@ -104,35 +70,23 @@ restored_state load_store(sqlite_db& db) {
     out.subscriptions.push_back(std::move(s));
   }
 
-  statement deliveries(db,
-                       "SELECT session_id, seq, message_id, qos, retain, subscription_ids, "
-                       "packet_id, released, inline_expires_at, inline_publisher, inline_qos, "
-                       "inline_packet FROM deliveries ORDER BY session_id, seq");
-  while (deliveries.step()) {
-    restored_delivery r;
-    r.session_id = static_cast<std::uint64_t>(deliveries.column_int(0));
-    r.delivery.store_seq = static_cast<std::uint64_t>(deliveries.column_int(1));
-    const auto message_id = static_cast<std::uint64_t>(deliveries.column_int(2));
-    r.delivery.message = deliveries.column_is_null(10) ? messages.get(message_id)
-                                                       : read_message(deliveries, 8, message_id);
-    if (!r.delivery.message) continue;  // cannot happen while refs are counted right
-    r.delivery.qos = static_cast<mqtt::qos>(deliveries.column_int(3));
-    r.delivery.retain = deliveries.column_int(4) != 0;
-    r.delivery.subscription_ids = decode_subscription_ids(deliveries.column_blob(5));
-    r.packet_id = static_cast<mqtt::packet_id>(deliveries.column_int(6));
-    r.released = deliveries.column_int(7) != 0;
-    out.deliveries.push_back(std::move(r));
-  }
+  delivery_reader deliveries(db);
+  out.deliveries = deliveries.inflight();
+  out.queued = deliveries.queued_counts();
 
   statement inbound(db, "SELECT session_id, packet_id FROM inbound_qos2");
   while (inbound.step())
     out.inbound_qos2.push_back({static_cast<std::uint64_t>(inbound.column_int(0)),
                                 static_cast<mqtt::packet_id>(inbound.column_int(1))});
 
-  statement retained(db, "SELECT message_id FROM retained");
+  // One pass over a join: each retained message is read once, so nothing
+  // is cached by id.
+  statement retained(db,
+                     "SELECT r.message_id, m.expires_at, m.publisher, m.qos, m.packet FROM "
+                     "retained r JOIN messages m ON m.id = r.message_id");
   while (retained.step())
-    if (auto m = messages.get(static_cast<std::uint64_t>(retained.column_int(0))))
-      out.retained.push_back(std::move(m));
+    out.retained.push_back(
+        read_stored_message(retained, 1, static_cast<std::uint64_t>(retained.column_int(0))));
 
   statement wills(db, "SELECT session_id, due, qos, packet FROM wills");
   while (wills.step()) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,18 +102,40 @@ struct remove_will {
   std::uint64_t session_id = 0;
 };
 
-using store_op =
-    std::variant<put_session, remove_session, put_subscription, remove_subscription, put_delivery,
-                 mark_delivery_sent, remove_delivery, put_inbound_qos2, remove_inbound_qos2,
-                 put_retained, remove_retained, put_will, remove_will>;
-
-// --- restore ---------------------------------------------------------------------
+// --- reading back ----------------------------------------------------------------
 
 struct restored_delivery {
   std::uint64_t session_id = 0;
   mqtt::delivery delivery;        // store_seq set
   mqtt::packet_id packet_id = 0;  // 0: queued, not sent (or QoS 1: sent anew)
   bool released = false;          // PUBREC received: resend PUBREL
+};
+
+// Reads up to `limit` of a session's deliveries waiting to be sent, from
+// sequence `from_seq` on, once every event submitted before has been
+// written; `done` runs on the store's thread with them in order (fewer
+// than `limit`: there are no more).
+struct load_deliveries {
+  std::uint64_t session_id = 0;
+  std::uint64_t from_seq = 0;
+  std::uint32_t limit = 0;
+  std::function<void(std::vector<restored_delivery>&&)> done;
+};
+
+using store_op =
+    std::variant<put_session, remove_session, put_subscription, remove_subscription, put_delivery,
+                 mark_delivery_sent, remove_delivery, put_inbound_qos2, remove_inbound_qos2,
+                 put_retained, remove_retained, put_will, remove_will, load_deliveries>;
+
+// --- restore ---------------------------------------------------------------------
+
+// A session's deliveries waiting to be sent: they stay on disk until the
+// session is resumed (load_deliveries).
+struct queued_count {
+  std::uint64_t session_id = 0;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;    // of their stored encoding: close to the payload bytes
+  std::uint64_t max_seq = 0;  // the session numbers new deliveries above it
 };
 
 struct restored_will {
@@ -125,7 +148,9 @@ struct restored_will {
 struct restored_state {
   std::vector<session_record> sessions;
   std::vector<put_subscription> subscriptions;
-  std::vector<restored_delivery> deliveries;  // per session in delivery order
+  // Sent under a packet id (QoS 2 inflight), per session in delivery order.
+  std::vector<restored_delivery> deliveries;
+  std::vector<queued_count> queued;
   std::vector<put_inbound_qos2> inbound_qos2;
   std::vector<mqtt::message_ptr> retained;
   std::vector<restored_will> wills;

@@ -150,3 +150,84 @@ TEST_F(Restart, CleanSessionsAndEndedSessionsAreNotRestored) {
 
 }  // namespace
 }  // namespace tern::broker::test
+
+namespace tern::broker::test {
+namespace {
+
+// An offline session's queue lives on disk: nothing of it is held in
+// memory, and on resume it is read back page by page, in order, with what
+// arrives meanwhile after it.
+TEST_F(Restart, OfflineQueueIsOnDiskAndReadBackInOrder) {
+  auto b = start();
+  auto& w = b->w;
+  test_client pub(w, "pub", v::v3_1_1, 0);
+  test_client sub(w, "sub", v::v3_1_1, 1);
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(sub.connect(persistent()));
+  ASSERT_TRUE(sub.subscribe("q", qos::at_least_once));
+  sub.drop();
+  const int queued = 3 * static_cast<int>(broker::page_size) + 10;
+  for (int i = 0; i < queued; ++i)
+    pub.start_publish("q", std::to_string(i), qos::at_least_once);
+  w.settle();
+  session_ptr s;
+  {
+    auto as = w.workers.act_as(0);
+    s = w.b.find_session("sub");
+  }
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->queue.empty()) << "an offline queue must not be held in memory";
+  EXPECT_EQ(s->spilled, static_cast<std::uint64_t>(queued));
+
+  const auto pages_before = b->recorder.pages_read;
+  sub.set_auto_ack(false);
+  sub.start_connect(persistent());
+  w.settle();
+  // Read back as the window drains; a message published meanwhile comes last.
+  pub.publish("q", "late", qos::at_least_once);
+  for (int round = 0; round < 2 * queued && sub.unacked() > 0; ++round)
+    sub.ack(1);
+  std::vector<std::string> expected;
+  for (int i = 0; i < queued; ++i)
+    expected.push_back(std::to_string(i));
+  expected.push_back("late");
+  EXPECT_EQ(sub.payloads(), expected);
+  EXPECT_GE(b->recorder.pages_read - pages_before, 4u) << "read a page at a time";
+  EXPECT_EQ(s->spilled, 0u);
+}
+
+}  // namespace
+}  // namespace tern::broker::test
+
+namespace tern::broker::test {
+namespace {
+
+// After a restart the session numbers new deliveries above the stored
+// ones: reusing a number would overwrite a queued message.
+TEST_F(Restart, DeliveriesQueuedAfterARestartJoinTheStoredOnes) {
+  {
+    auto first = start();
+    test_client pub(first->w, "pub", v::v3_1_1, 0);
+    test_client sub(first->w, "sub", v::v3_1_1, 1);
+    ASSERT_TRUE(pub.connect());
+    ASSERT_TRUE(sub.connect(persistent()));
+    ASSERT_TRUE(sub.subscribe("q", qos::at_least_once));
+    sub.drop();
+    for (const char* m : {"a", "b", "c"})
+      EXPECT_TRUE(pub.completed(pub.publish("q", m, qos::at_least_once)));
+  }
+  {
+    auto second = start();
+    test_client pub(second->w, "pub", v::v3_1_1, 0);
+    ASSERT_TRUE(pub.connect());
+    for (const char* m : {"d", "e"})
+      EXPECT_TRUE(pub.completed(pub.publish("q", m, qos::at_least_once)));
+  }
+  auto third = start();
+  test_client sub(third->w, "sub", v::v3_1_1, 1);
+  ASSERT_TRUE(sub.connect(persistent()));
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+}
+
+}  // namespace
+}  // namespace tern::broker::test

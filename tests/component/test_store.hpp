@@ -8,9 +8,11 @@
 //
 // Thread: the test's only.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -26,6 +28,7 @@ class test_store final : public store::durable_store {
     return inner_ ? inner_->restore() : store::restored_state{};
   }
   std::uint64_t submit(store::store_op op) override {
+    if (auto* load = std::get_if<store::load_deliveries>(&op)) return submit_load(std::move(*load));
     ops.push_back(op);
     if (inner_) inner_->submit(std::move(op));
     return ++submitted_;
@@ -46,16 +49,22 @@ class test_store final : public store::durable_store {
     if (inner_) inner_->flush_and_stop();
   }
 
-  bool pending() const noexcept { return committed_ < submitted_; }
-  // Everything submitted so far is now "on disk".
+  bool pending() const noexcept { return committed_ < submitted_ || !loads_.empty(); }
+  // Everything submitted so far is now "on disk", and pages asked for are
+  // handed over (on the test's thread).
   void commit() {
     if (!pending()) return;
     if (inner_)
-      while (inner_->committed() < submitted_)
+      while (inner_->committed() < submitted_ || !all_loaded())
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     committed_ = submitted_;
     if (listener_) listener_(committed_);
+    auto loads = std::move(loads_);
+    loads_.clear();
+    for (auto& l : loads)
+      l.done(std::move(*l.rows));
   }
+  std::size_t pages_read = 0;
   // Events of type T recorded so far.
   template <class T>
   std::vector<T> recorded() const {
@@ -70,6 +79,34 @@ class test_store final : public store::durable_store {
   std::vector<std::size_t> group_sizes;  // of each submit_all()
 
  private:
+  struct pending_load {
+    std::function<void(std::vector<store::restored_delivery>&&)> done;
+    std::shared_ptr<std::vector<store::restored_delivery>> rows;
+    std::shared_ptr<std::atomic<bool>> ready;
+  };
+  // Without an inner store a page is empty; with one, the inner store reads
+  // it on its thread and the test's thread hands it over in commit().
+  std::uint64_t submit_load(store::load_deliveries load) {
+    ++pages_read;
+    pending_load p{std::move(load.done), std::make_shared<std::vector<store::restored_delivery>>(),
+                   std::make_shared<std::atomic<bool>>(inner_ == nullptr)};
+    if (inner_) {
+      load.done = [rows = p.rows, ready = p.ready](std::vector<store::restored_delivery>&& got) {
+        *rows = std::move(got);
+        ready->store(true);
+      };
+      inner_->submit(std::move(load));
+    }
+    loads_.push_back(std::move(p));
+    return ++submitted_;
+  }
+  bool all_loaded() const {
+    for (const auto& l : loads_)
+      if (!l.ready->load()) return false;
+    return true;
+  }
+
+  std::vector<pending_load> loads_;
   store::durable_store* inner_;
   std::uint64_t submitted_ = 0;
   std::uint64_t committed_ = 0;

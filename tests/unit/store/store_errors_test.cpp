@@ -160,16 +160,40 @@ TEST_F(StoreErrors, StoreWithZeroedPagesInTheMiddle) {
   expect_damaged(path());
 }
 
-TEST_F(StoreErrors, StoredMessageThatNoLongerDecodes) {
-  const auto m = make_message(1, "t", "x");
+// Queued messages are read when their session is resumed, not at start-up:
+// one that no longer decodes is skipped (and logged) then, and the rest of
+// the queue still arrives.
+TEST_F(StoreErrors, QueuedMessageThatNoLongerDecodesIsSkipped) {
+  const auto shared = make_message(1, "t", "shared");
   write({put_session{make_session(1, "a")}, put_session{make_session(2, "b")},
-         make_delivery(1, 1, m), make_delivery(2, 1, m)});
-  raw_db(path()).exec("UPDATE messages SET packet = x'30ff'");
-  expect_damaged(path());
+         make_delivery(1, 1, shared), make_delivery(2, 1, shared),
+         make_delivery(1, 2, make_message(2, "t", "inline"))});
+  raw_db(path()).exec("UPDATE messages SET packet = x'30ff' WHERE id = 1");
+  sqlite_store s(path(), sync_level::normal);
+  const auto got = s.restore();
+  ASSERT_EQ(got.queued.size(), 2u);
+  const auto first = read_queue(s, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].delivery.message->packet.payload.view(), "inline");
+  EXPECT_TRUE(read_queue(s, 2).empty());
 }
 
-TEST_F(StoreErrors, InlineMessageThatNoLongerDecodes) {
-  write({put_session{make_session(1, "a")}, make_delivery(1, 1, make_message(1, "t", "x"))});
+TEST_F(StoreErrors, InlineQueuedMessageThatNoLongerDecodesIsSkipped) {
+  write({put_session{make_session(1, "a")}, make_delivery(1, 1, make_message(1, "t", "bad")),
+         make_delivery(1, 2, make_message(2, "t", "good"))});
+  raw_db(path()).exec("UPDATE deliveries SET inline_packet = x'30ff' WHERE seq = 1");
+  sqlite_store s(path(), sync_level::normal);
+  s.restore();
+  const auto rows = read_queue(s, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].delivery.message->packet.payload.view(), "good");
+}
+
+// The inflight window is read at start-up: a damaged one stops it.
+TEST_F(StoreErrors, InflightMessageThatNoLongerDecodes) {
+  write({put_session{make_session(1, "a")},
+         make_delivery(1, 1, make_message(1, "t", "x", qos::exactly_once), qos::exactly_once),
+         mark_delivery_sent{1, 1, 9, false}});
   raw_db(path()).exec("UPDATE deliveries SET inline_packet = x'30ff'");
   expect_damaged(path());
 }

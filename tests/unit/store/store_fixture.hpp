@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -168,9 +169,45 @@ class store_test : public ::testing::Test {
   }
 
   // What a new store on path() restores (as after a restart).
+  // What a new store on path() restores (as after a restart), with each
+  // session's queued deliveries read back (load_deliveries) into
+  // `deliveries`, so a test sees everything the store holds, in session and
+  // sequence order.
   restored_state reopen() {
     sqlite_store s(path(), sync_level::normal);
-    return s.restore();
+    auto got = s.restore();
+    for (const auto& q : got.queued) {
+      auto page = read_queue(s, q.session_id);
+      EXPECT_EQ(page.size(), q.count) << "session " << q.session_id;
+      for (auto& d : page)
+        got.deliveries.push_back(std::move(d));
+    }
+    std::stable_sort(got.deliveries.begin(), got.deliveries.end(),
+                     [](const restored_delivery& a, const restored_delivery& b) {
+                       return std::pair(a.session_id, a.delivery.store_seq) <
+                              std::pair(b.session_id, b.delivery.store_seq);
+                     });
+    return got;
+  }
+  // Every queued delivery of `session_id`, read a page at a time.
+  static std::vector<restored_delivery> read_queue(sqlite_store& s, std::uint64_t session_id,
+                                                   std::uint32_t limit = 2) {
+    std::vector<restored_delivery> out;
+    std::uint64_t from = 0;
+    for (;;) {
+      std::promise<std::vector<restored_delivery>> promise;
+      auto future = promise.get_future();
+      s.submit(load_deliveries{session_id, from, limit, [&](std::vector<restored_delivery>&& rows) {
+                                 promise.set_value(std::move(rows));
+                               }});
+      auto rows = future.get();
+      const bool last = rows.size() < limit;
+      for (auto& r : rows) {
+        from = r.delivery.store_seq + 1;
+        out.push_back(std::move(r));
+      }
+      if (last) return out;
+    }
   }
 
   std::int64_t query(const std::string& sql) { return raw_db(path()).query(sql); }
