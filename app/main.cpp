@@ -16,20 +16,10 @@
 
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
+#include "app/store_startup.hpp"
 #include "app/unsupported.hpp"
 #include "net/server.hpp"
 #include "store/sqlite_db.hpp"
-#include "store/sqlite_store.hpp"
-
-namespace {
-
-tern::store::sync_level sync_level(const tern::app::config& cfg) {
-  if (cfg.persistence_sync == "off") return tern::store::sync_level::off;
-  if (cfg.persistence_sync == "full") return tern::store::sync_level::full;
-  return tern::store::sync_level::normal;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"tern: MQTT broker for edge gateways"};
@@ -41,6 +31,10 @@ int main(int argc, char** argv) {
   cli.add_option("-p,--port", port, "listen on 127.0.0.1:PORT instead of the configured listeners")
       ->check(CLI::Range(1, 65535));
   cli.add_flag("-v,--verbose", verbose, "log debug messages");
+  bool move_damaged_store = false;
+  cli.add_flag("--move-damaged-store", move_damaged_store,
+               "if the persistence store is damaged, rename it (and its -wal, -shm) to "
+               "FILE.damaged-TIME and start with an empty store instead of stopping");
   cli.set_version_flag("--version", std::string(TERN_VERSION));
   CLI11_PARSE(cli, argc, argv);
 
@@ -66,15 +60,12 @@ int main(int argc, char** argv) {
     auto endpoints = tern::app::listen_endpoints(cfg, port);
     const unsigned threads =
         cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::unique_ptr<tern::store::sqlite_store> store;
-    if (cfg.persistence) {
-      const auto path = tern::app::persistence_path(cfg);
-      if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-      store = std::make_unique<tern::store::sqlite_store>(path.string(), sync_level(cfg));
-      spdlog::info("store: {} (persistence_sync {})", path.string(), cfg.persistence_sync);
-    }
+    tern::app::opened_store opened;
+    if (cfg.persistence) opened = tern::app::open_store(cfg, move_damaged_store);
+    auto& store = opened.store;
     {
-      tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get());
+      tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get(),
+                               std::move(opened.restored));
       spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
       server.run();
       // Everything submitted is written before the broker goes away.
@@ -82,6 +73,10 @@ int main(int argc, char** argv) {
     }
   } catch (const tern::store::store_error& e) {
     std::cerr << "tern: " << e.what() << '\n';
+    if (e.code() == tern::store::store_error::damaged_code ||
+        e.code() == tern::store::store_error::not_a_database_code)
+      std::cerr << "tern: to move it aside and start empty in one step, run tern with "
+                   "--move-damaged-store\n";
     return 1;
   } catch (const tern::app::config_error& e) {
     std::cerr << "tern: " << e.what() << '\n';

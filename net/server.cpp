@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
-               unsigned threads, store::durable_store* store)
+               unsigned threads, store::durable_store* store, store::restored_state restored)
     : workers_(threads),
       connections_(workers_.size()),
       broker_(std::move(config), workers_, store),
@@ -23,22 +23,8 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
       signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGINT, SIGTERM)),
       reload_signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGHUP)) {
-  if (store != nullptr) {
-    // Before the listeners: no client sees the broker half restored.
-    const auto started = std::chrono::steady_clock::now();
-    auto state = store->restore();
-    std::uint64_t queued = 0;
-    for (const auto& q : state.queued)
-      queued += q.count;
-    spdlog::info(
-        "store: restored {} session(s), {} inflight and {} queued message(s) (queues stay on "
-        "disk until their session resumes), {} retained message(s) in {} ms",
-        state.sessions.size(), state.deliveries.size(), queued, state.retained.size(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                              started)
-            .count());
-    broker_.restore(std::move(state), std::chrono::steady_clock::now());
-  }
+  // Before the listeners: no client sees the broker half restored.
+  if (store != nullptr) broker_.restore(std::move(restored), std::chrono::steady_clock::now());
   for (const auto& ep : endpoints) {
     boost::system::error_code ec;
     const auto address = ep.address.empty() ? asio::ip::address(asio::ip::address_v6::any())

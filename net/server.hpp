@@ -26,11 +26,13 @@ struct listen_endpoint {
 
 class server {
  public:
-  // Restores the broker from `store` (null: persistence off; it must
-  // outlive the server), then binds every endpoint (throws
-  // std::system_error naming the address on failure, e.g. port in use).
+  // Rebuilds the broker from `restored` (what `store` held at start-up;
+  // `store` null: persistence off, else it must outlive the server), then
+  // binds every endpoint (throws std::system_error naming the address on
+  // failure, e.g. port in use).
   server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
-         unsigned threads, store::durable_store* store = nullptr);
+         unsigned threads, store::durable_store* store = nullptr,
+         store::restored_state restored = {});
   ~server();
 
   // Serves until SIGINT or SIGTERM, then drains and returns.

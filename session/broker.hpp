@@ -73,7 +73,8 @@ class broker {
                        durability when = durability::before_reply);
   // Records a delivery leaving session `s` without completing (dropped,
   // expired) or completing (acknowledged).
-  void forget(const session& s, const mqtt::delivery& d);
+  void forget(const session& s, const mqtt::delivery& d) { forget(s, d.store_seq); }
+  void forget(const session& s, std::uint64_t store_seq);
   // The store position of the last before_reply event this thread
   // submitted; a handler compares it before and after its work.
   static std::uint64_t durable_mark() noexcept;

@@ -44,18 +44,25 @@ std::uint64_t broker::record(const session& s, store::store_op&& op, durability 
   return submit(std::move(op), when);
 }
 
-void broker::forget(const session& s, const mqtt::delivery& d) {
-  if (d.store_seq != 0)
-    record(s, store::remove_delivery{s.id, d.store_seq}, durability::background);
+void broker::forget(const session& s, std::uint64_t store_seq) {
+  if (store_seq != 0) record(s, store::remove_delivery{s.id, store_seq}, durability::background);
 }
 
 void broker::spill(session& s, const mqtt::delivery& d) {
-  if (s.spilled == 0 && !s.loading) s.spill_from = d.store_seq;
+  const auto size = d.message->packet.payload.size();
+  ++s.spilled;
+  s.spilled_bytes += size;
+  if (s.loading) {
+    // The read in flight was queued before this delivery's record: it is
+    // read by the next one (on_page).
+    if (s.spilled_while_loading++ == 0 || d.store_seq < s.lowest_spilled_while_loading)
+      s.lowest_spilled_while_loading = d.store_seq;
+    s.spilled_bytes_while_loading += size;
+    return;
+  }
   // A sequence below the read position (routed on another worker, arriving
   // late) moves it back; rows read twice are recognised in on_page.
-  s.spill_from = std::min(s.spill_from, d.store_seq);
-  ++s.spilled;
-  s.spilled_bytes += d.message->packet.payload.size();
+  s.spill_from = s.spilled == 1 ? d.store_seq : std::min(s.spill_from, d.store_seq);
 }
 
 void broker::load_more(const session_ptr& s) {
@@ -105,10 +112,16 @@ void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>
     s->spilled_bytes -= std::min<std::uint64_t>(s->spilled_bytes, size);
     s->queue.push_back(std::move(r.delivery));
   }
-  if (rows.size() < limit) {  // the store has no more: the counts were estimates
-    s->spilled = 0;
-    s->spilled_bytes = 0;
+  if (rows.size() < limit) {
+    // The store had no more when it read: what is out now is what came
+    // during the read (the counts from before were estimates).
+    s->spilled = s->spilled_while_loading;
+    s->spilled_bytes = s->spilled_bytes_while_loading;
   }
+  if (s->spilled_while_loading > 0)
+    s->spill_from = std::min(s->spill_from, s->lowest_spilled_while_loading);
+  s->spilled_while_loading = 0;
+  s->spilled_bytes_while_loading = 0;
   if (s->attached) s->attached->pump_queue();
 }
 

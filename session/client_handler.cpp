@@ -336,9 +336,7 @@ bool client_handler::try_deliver(mqtt::delivery& d) {
                                                session_->state.outbound.back().id, false}));
   } else {
     broker_stats::add(stats.dropped_too_large);
-    if (session_ && store_seq != 0)
-      broker_.record(*session_, store::remove_delivery{session_->id, store_seq},
-                     durability::background);
+    if (session_) broker_.forget(*session_, store_seq);
   }
   output_ready();
   return true;

@@ -78,6 +78,10 @@ struct session {
   std::uint64_t spilled_bytes = 0;
   std::uint64_t spill_from = 0;
   bool loading = false;  // a page is being read
+  // Spilled while the page was read: that read cannot see them.
+  std::uint64_t spilled_while_loading = 0;
+  std::uint64_t spilled_bytes_while_loading = 0;
+  std::uint64_t lowest_spilled_while_loading = 0;
   std::mutex waiters_mutex;
   std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
 };

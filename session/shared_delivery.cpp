@@ -50,7 +50,7 @@ void broker::reroute_shared(session& s, bool session_ended) {
     shared_group* g = trie_.find_group(*d.share);
     auto t = g ? choose_member(*g, d.message, s.id, !session_ended) : std::nullopt;
     if (!t) return false;
-    if (d.store_seq != 0) forgotten.push_back(d.store_seq);
+    forgotten.push_back(d.store_seq);
     targets.push_back(std::move(*t));
     return true;
   };
@@ -65,7 +65,7 @@ void broker::reroute_shared(session& s, bool session_ended) {
   if (targets.empty()) return;
   // Forgotten by the old session, stored for the new one as routing does.
   for (const std::uint64_t seq : forgotten)
-    record(s, store::remove_delivery{s.id, seq}, durability::background);
+    forget(s, seq);
   if (store_ != nullptr) {
     std::vector<store::store_op> ops;
     store_deliveries(targets, ops);

@@ -6,6 +6,9 @@
 
 namespace tern::store {
 
+static_assert(store_error::damaged_code == SQLITE_CORRUPT);
+static_assert(store_error::not_a_database_code == SQLITE_NOTADB);
+
 sqlite_db::sqlite_db(const std::string& path) : path_(path) {
   const int rc =
       sqlite3_open_v2(path.c_str(), &db_,

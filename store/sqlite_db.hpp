@@ -21,6 +21,9 @@ class store_error : public std::runtime_error {
   store_error(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
   // SQLite's primary result code (SQLITE_FULL, SQLITE_CORRUPT, ...).
   int code() const noexcept { return code_; }
+  // SQLITE_CORRUPT and SQLITE_NOTADB, for code that does not include sqlite3.h.
+  static constexpr int damaged_code = 11;
+  static constexpr int not_a_database_code = 26;
 
  private:
   int code_;

@@ -79,8 +79,9 @@ class Broker:
     `allow_anonymous true`.
     """
 
-    def __init__(self, settings=None):
+    def __init__(self, settings=None, args=()):
         self.executable = broker_executable()
+        self.args = list(args)  # command-line arguments after -c FILE
         if settings is None:
             settings = {}
         if isinstance(settings, dict):
@@ -139,7 +140,7 @@ class Broker:
         conf = os.path.join(self.dir, "broker.conf")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [self.executable, "-c", conf], cwd=self.dir, stdin=subprocess.DEVNULL,
+                [self.executable, "-c", conf] + self.args, cwd=self.dir, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
