@@ -34,7 +34,16 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.allow_zero_length_clientid = cfg.allow_zero_length_clientid;
   b.allow_anonymous = cfg.allow_anonymous;
   b.access = make_access_control(cfg);
-  b.retain_available = cfg.retain_available;
+  b.limits.retain_available = cfg.retain_available;
+  b.limits.maximum_qos = static_cast<mqtt::qos>(cfg.max_qos);
+  b.limits.wildcard_subscription_available = cfg.wildcard_subscription_available;
+  b.limits.subscription_identifier_available = cfg.subscription_identifier_available;
+  b.limits.shared_subscription_available = cfg.shared_subscription_available;
+  b.shared_subscription_policy =
+      cfg.shared_subscription_policy == "random"   ? broker::shared_policy::random
+      : cfg.shared_subscription_policy == "sticky" ? broker::shared_policy::sticky
+                                                   : broker::shared_policy::round_robin;
+  b.response_topic_prefix = cfg.response_topic_prefix;
   b.max_keepalive = cfg.max_keepalive;
   b.queue_qos0_messages = cfg.queue_qos0_messages;
   b.sys_interval = std::chrono::seconds(cfg.sys_interval);

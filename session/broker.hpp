@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -57,7 +58,8 @@ class broker {
   // cleared (packet id, DUP, topic alias, subscription identifiers), the v5
   // Message Expiry turned into a wall-clock deadline, and a number unique
   // across restarts (the store's key).
-  mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher);
+  mqtt::message_ptr make_message(mqtt::publish&& p, std::uint64_t publisher,
+                                 std::uint64_t publisher_hash = 0);
 
   // --- persistence (broker_store.cpp) -----------------------------------
   // Rebuilds sessions, subscriptions, queues, inflight windows, retained
@@ -160,6 +162,17 @@ class broker {
                std::uint32_t limit);
   void unsubscribe_all(session& s);
   void collect_targets(const mqtt::message_ptr& m, std::vector<target>& out);
+  static mqtt::delivery delivery_for(const mqtt::message_ptr& m, const subscription_entry& e);
+  // Shared subscriptions (shared_delivery.cpp). The member of `g` that gets
+  // `m` by the configured policy, preferring connected members, never
+  // `leaving`; with `online_only`, a connected one or none. Call with
+  // subscriptions_mutex_ held (shared is enough).
+  std::optional<target> choose_member(shared_group& g, const mqtt::message_ptr& m,
+                                      subscriber_id leaving, bool online_only);
+  // Sends the deliveries of `s` (on its owner) that a group chose it for
+  // and that it has not completed to other members: when the session ended,
+  // to any member; when only its connection did, to connected members.
+  void reroute_shared(session& s, bool session_ended);
   // Numbers the QoS 1/2 deliveries to stored sessions and adds them to `ops`.
   void store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops);
   bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);

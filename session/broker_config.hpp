@@ -10,11 +10,14 @@
 
 #include "mqtt/engine/server_engine.hpp"
 #include "session/access_control.hpp"
+#include "session/shared_policy.hpp"
 
 namespace tern::broker {
 
 struct broker_config {
-  mqtt::engine_limits limits;              // max_inflight_messages, max_packet_size
+  // max_inflight_messages, max_packet_size, max_qos, retain_available and
+  // the other feature switches announced in CONNACK.
+  mqtt::engine_limits limits;
   std::size_t max_queued_messages = 1000;  // max_queued_messages (per session, 0: no bound)
   std::size_t max_queued_bytes = 0;        // max_queued_bytes (payload bytes, 0: no bound)
   std::size_t max_output_bytes =
@@ -22,9 +25,14 @@ struct broker_config {
   std::uint32_t message_size_limit = 0;    // message_size_limit (payload bytes, 0: none)
   bool allow_zero_length_clientid = true;  // allow_zero_length_clientid
   bool allow_anonymous = true;          // allow_anonymous (no password file yet: false refuses all)
-  bool retain_available = true;         // retain_available
   std::uint16_t max_keepalive = 65535;  // max_keepalive (v5: server keep alive)
   bool queue_qos0_messages = false;     // queue_qos0_messages
+  // shared_subscription_policy (tern): which member of a group gets a message.
+  shared_policy shared_subscription_policy = shared_policy::round_robin;
+  // response_topic_prefix (tern): a v5 client that sends Request Response
+  // Information 1 gets Response Information "PREFIX/CLIENT_ID" in CONNACK
+  // (spec 3.2.2.3.15); empty: none is sent.
+  std::string response_topic_prefix;
   std::chrono::seconds sys_interval{10};  // sys_interval (0: no $SYS)
   std::string version = "tern";           // $SYS/broker/version
 

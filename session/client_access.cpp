@@ -105,8 +105,12 @@ void client_handler::deny_publish(const mqtt::publish& p) {
   // v5 tells the publisher (PUBACK/PUBREC 0x87, spec 3.4.2.1); 3.1.1 cannot,
   // so the message is acknowledged and dropped, as mosquitto does.
   const bool v5 = engine_.version() == mqtt::protocol_version::v5;
-  engine_.acknowledge_publish(p.id, p.qos,
-                              v5 ? mqtt::reason_code::not_authorized : mqtt::reason_code::success);
+  if (v5) {
+    engine_.acknowledge_publish(p.id, p.qos, mqtt::reason_code::not_authorized,
+                                "not authorized to publish to '" + p.topic + "'");
+  } else {
+    engine_.acknowledge_publish(p.id, p.qos);
+  }
 }
 
 }  // namespace tern::broker

@@ -63,7 +63,7 @@ void client_handler::process_events() {
       std::visit(overloaded{
                      [&](mqtt::connect_requested& e) { on_connect(e.packet); },
                      [&](mqtt::publish_received& e) { on_publish(e.packet); },
-                     [&](mqtt::subscribe_requested& e) { on_subscribe(e.packet); },
+                     [&](mqtt::subscribe_requested& e) { on_subscribe(e.packet, e.refused); },
                      [&](mqtt::unsubscribe_requested& e) { on_unsubscribe(e.packet); },
                      [&](mqtt::delivery_completed& e) {
                        if (session_) broker_.forget(*session_, e.delivery);
@@ -130,6 +130,7 @@ void client_handler::on_connect(mqtt::connect& c) {
   }
   clean_start_ = c.clean_start;
   if (c.will) will_ = std::make_unique<mqtt::will_message>(std::move(*c.will));
+  response_information_requested_ = v5 && c.properties.request_response_information == 1;
   authorizing_ = true;
   broker_.open_session(shared_from_this(), c, session_expiry_);
 }
@@ -162,7 +163,9 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
-  if (!broker_.config().retain_available) props.retain_available = 0;
+  // Spec 3.2.2.3.15: optional, so only when configured.
+  if (response_information_requested_ && !broker_.config().response_topic_prefix.empty())
+    props.response_information = broker_.config().response_topic_prefix + "/" + client_id_;
   engine_.accept(s->state, session_present, std::move(props));
   auto& stats = broker_.stats();
   const auto connected = stats.clients_connected.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -188,20 +191,21 @@ void client_handler::on_publish(mqtt::publish& p) {
   const mqtt::qos q = p.qos;
   broker_stats::add(broker_.stats().messages_received);
   broker_stats::add(broker_.stats().publish_received);
-  if (p.retain && !config.retain_available)
-    return engine_.disconnect(mqtt::reason_code::retain_not_supported);  // spec 3.3.1.3
   // A payload announced as UTF-8 must be UTF-8: refused with 0x99, QoS 0
   // by closing, as mosquitto does (spec 3.3.2.3.2).
   if (p.properties.payload_format_indicator == 1 && !mqtt::is_valid_mqtt_utf8(p.payload.view())) {
+    constexpr std::string_view why = "the payload format indicator says UTF-8 but it is not";
     if (q == mqtt::qos::at_most_once)
-      return engine_.disconnect(mqtt::reason_code::payload_format_invalid);
-    engine_.acknowledge_publish(id, q, mqtt::reason_code::payload_format_invalid);
+      return engine_.disconnect(mqtt::reason_code::payload_format_invalid, std::string(why));
+    engine_.acknowledge_publish(id, q, mqtt::reason_code::payload_format_invalid, std::string(why));
     return;
   }
   if (config.message_size_limit != 0 && p.payload.size() > config.message_size_limit) {
     // Too large to accept: dropped, and a v5 publisher is told so.
     if (q != mqtt::qos::at_most_once)
-      engine_.acknowledge_publish(id, q, mqtt::reason_code::packet_too_large);
+      engine_.acknowledge_publish(
+          id, q, mqtt::reason_code::packet_too_large,
+          fmt::format("the payload is larger than {} bytes", config.message_size_limit));
     return;
   }
   if (!may(topic_access::write, p.topic)) return deny_publish(p);
@@ -213,8 +217,11 @@ void client_handler::on_publish(mqtt::publish& p) {
     also_store.emplace_back(store::put_inbound_qos2{session_->id, id});
   // Already paused: no need to register as a waiter again.
   const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
-  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0), waiter,
-                      std::move(also_store)))
+  const std::uint64_t sticky_key = config.shared_subscription_policy == shared_policy::sticky
+                                       ? std::hash<std::string>{}(client_id_)
+                                       : 0;
+  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
+                      waiter, std::move(also_store)))
     publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
   if (publishing_paused_) {
@@ -236,7 +243,8 @@ void client_handler::resume_publishing() {
 
 // --- SUBSCRIBE / UNSUBSCRIBE -------------------------------------------------------
 
-void client_handler::on_subscribe(mqtt::subscribe& s) {
+void client_handler::on_subscribe(mqtt::subscribe& s,
+                                  const std::vector<mqtt::reason_code>& refused) {
   mqtt::suback ack{s.id, {}, {}};
   ack.reasons.reserve(s.entries.size());
   struct granted {
@@ -247,6 +255,10 @@ void client_handler::on_subscribe(mqtt::subscribe& s) {
   std::vector<granted> retained_wanted;
   const std::uint32_t identifier = s.properties.subscription_identifier.value_or(0);
   for (const auto& entry : s.entries) {
+    if (!refused.empty() && is_failure(refused[ack.reasons.size()])) {  // a feature that is off
+      ack.reasons.push_back(refused[ack.reasons.size()]);
+      continue;
+    }
     if (!mqtt::is_valid_topic_filter(entry.filter)) {
       ack.reasons.push_back(mqtt::reason_code::topic_filter_invalid);
       continue;
@@ -256,6 +268,7 @@ void client_handler::on_subscribe(mqtt::subscribe& s) {
       return engine_.disconnect(mqtt::reason_code::protocol_error);  // [MQTT-3.8.3-4]
     if (!may_subscribe(entry.filter)) {
       ack.reasons.push_back(mqtt::reason_code::not_authorized);  // 3.1.1: 0x80
+      ack.properties.reason_string = "not authorized to subscribe to '" + entry.filter + "'";
       continue;
     }
     subscription_record record{entry.options, identifier};

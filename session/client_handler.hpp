@@ -80,7 +80,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void on_connect(mqtt::connect& c);
   void refuse(const mqtt::connect& c, mqtt::reason_code reason);
   void on_publish(mqtt::publish& p);
-  void on_subscribe(mqtt::subscribe& s);
+  void on_subscribe(mqtt::subscribe& s, const std::vector<mqtt::reason_code>& refused);
   void on_unsubscribe(mqtt::unsubscribe& u);
   void on_close(const mqtt::close_requested& c);
   void output_ready();
@@ -109,6 +109,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool authorizing_ = false;
   bool assigned_client_id_ = false;
   bool clean_start_ = false;                        // for the log line
+  bool response_information_requested_ = false;     // v5 Request Response Information 1
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;

@@ -31,6 +31,20 @@ class delivery_queue {
     bytes_ += payload_size(d);
     items_->push_back(std::move(d));
   }
+  // Removes, in order, every delivery for which `take(d)` returns true
+  // (`take` may move from `d` when it does).
+  template <class Predicate>
+  void remove_if(Predicate&& take) {
+    if (!items_) return;
+    std::size_t removed_bytes = 0;
+    std::erase_if(*items_, [&](mqtt::delivery& d) {
+      const std::size_t size = payload_size(d);
+      if (!take(d)) return false;
+      removed_bytes += size;
+      return true;
+    });
+    bytes_ -= removed_bytes;
+  }
   // Whether the delivery stored under `store_seq` is in the queue.
   bool holds(std::uint64_t store_seq) const noexcept {
     if (!items_) return false;

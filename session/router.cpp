@@ -7,7 +7,8 @@
 
 namespace tern::broker {
 
-mqtt::message_ptr broker::make_message(mqtt::publish&& p, std::uint64_t publisher) {
+mqtt::message_ptr broker::make_message(mqtt::publish&& p, std::uint64_t publisher,
+                                       std::uint64_t publisher_hash) {
   auto m = std::make_shared<mqtt::application_message>();
   p.id = 0;
   p.dup = false;
@@ -17,6 +18,7 @@ mqtt::message_ptr broker::make_message(mqtt::publish&& p, std::uint64_t publishe
     m->expires_at = std::chrono::system_clock::now() + std::chrono::seconds(*expiry);
   m->packet = std::move(p);
   m->publisher = publisher;
+  m->publisher_hash = publisher_hash;
   m->id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
   return m;
 }
@@ -136,52 +138,44 @@ bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_ha
   return hold;
 }
 
+mqtt::delivery broker::delivery_for(const mqtt::message_ptr& m, const subscription_entry& e) {
+  mqtt::delivery d{m,
+                   std::min(m->packet.qos, e.options.max_qos),
+                   e.options.retain_as_published && m->packet.retain,
+                   {},
+                   {}};  // [MQTT-3.3.1-9]
+  if (e.identifier != 0) d.subscription_ids.push_back(e.identifier);
+  return d;
+}
+
 void broker::collect_targets(const mqtt::message_ptr& m, std::vector<target>& out) {
   thread_local match_result matches;
-  const auto add = [&](const session_ptr& s, const subscription_entry& e) {
-    mqtt::delivery d{m,
-                     std::min(m->packet.qos, e.options.max_qos),
-                     e.options.retain_as_published && m->packet.retain,
-                     {},
-                     {}};  // [MQTT-3.3.1-9]
-    if (e.identifier != 0) d.subscription_ids.push_back(e.identifier);
-    out.push_back({s, std::move(d)});
-  };
   {
     std::shared_lock lock(subscriptions_mutex_);
     trie_.match(m->packet.topic, matches);
     for (const subscription_entry* e : matches.direct) {
       if (e->options.no_local && e->subscriber == m->publisher) continue;  // [MQTT-3.8.3-3]
       auto it = subscribers_.find(e->subscriber);
-      if (it != subscribers_.end()) add(it->second, *e);
+      if (it != subscribers_.end()) out.push_back({it->second, delivery_for(m, *e)});
     }
-    // One member per group (spec 4.8.2), in turn among the connected ones:
-    // a member that went away would only hoard messages in its queue.
+    // One member per group (spec 4.8.2), by the configured policy.
     for (shared_group* g : matches.shared) {
-      const session_ptr* chosen = nullptr;
-      const auto connected = [&](const subscription_entry& e) {
-        auto it = subscribers_.find(e.subscriber);
-        if (it == subscribers_.end() || !it->second->online.load(std::memory_order_relaxed))
-          return false;
-        chosen = &it->second;
-        return true;
-      };
-      if (const subscription_entry* e = g->pick_round_robin_if(connected)) {
-        add(*chosen, *e);
-        continue;
-      }
-      const subscription_entry& e = g->pick_round_robin();  // nobody connected: queue for one
-      if (auto it = subscribers_.find(e.subscriber); it != subscribers_.end()) add(it->second, e);
+      if (auto t = choose_member(*g, m, 0, false)) out.push_back(std::move(*t));
     }
   }
   matches.clear();
   if (out.size() < 2) return;
   // Overlapping subscriptions of one session: one copy at the highest QoS
-  // with every subscription identifier [MQTT-3.3.4-2], [MQTT-3.3.4-3].
-  std::sort(out.begin(), out.end(), [](const target& a, const target& b) { return a.s < b.s; });
+  // with every subscription identifier [MQTT-3.3.4-2], [MQTT-3.3.4-3]. A
+  // group's copy stays apart: it is a copy of its own (spec 4.8.2) and may
+  // have to move to another member.
+  const auto shared = [](const target& t) { return t.d.share != nullptr; };
+  std::sort(out.begin(), out.end(), [&](const target& a, const target& b) {
+    return a.s != b.s ? a.s < b.s : shared(a) < shared(b);
+  });
   auto kept = out.begin();
   for (auto it = std::next(out.begin()); it != out.end(); ++it) {
-    if (it->s == kept->s) {
+    if (it->s == kept->s && !shared(*it) && !shared(*kept)) {
       kept->d.qos = std::max(kept->d.qos, it->d.qos);
       kept->d.retain = kept->d.retain || it->d.retain;
       kept->d.subscription_ids.insert(kept->d.subscription_ids.end(),

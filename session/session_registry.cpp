@@ -144,12 +144,14 @@ void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::
     end_session(s);  // [MQTT-3.1.2-6], clean session 1
   } else {
     store_session(*s, false);
+    reroute_shared(*s, false);  // spec 4.8.2: another connected member may finish them
   }
 }
 
 void broker::end_session(const session_ptr& s) {
   if (s->ended) return;
   s->ended = true;
+  reroute_shared(*s, true);  // before its store record goes (spec 4.8.2)
   if (auto will = std::move(s->delayed_will))
     publish_will(std::move(*will));  // session ended first
   if (s->stored.exchange(false)) submit(store::remove_session{s->id}, durability::background);

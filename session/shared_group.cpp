@@ -21,11 +21,14 @@ const subscription_entry& shared_group::pick_round_robin() noexcept {
   return all[cursor_.fetch_add(1, std::memory_order_relaxed) % all.size()];
 }
 
+std::uint64_t shared_group::sticky_score(std::uint64_t key_hash,
+                                         const subscription_entry& e) noexcept {
+  return mix(key_hash ^ mix(e.subscriber));
+}
+
 const subscription_entry& shared_group::pick_sticky(std::uint64_t key_hash) const noexcept {
   const auto all = members();
-  const auto score = [key_hash](const subscription_entry& e) {
-    return mix(key_hash ^ mix(e.subscriber));
-  };
+  const auto score = [key_hash](const subscription_entry& e) { return sticky_score(key_hash, e); };
   const subscription_entry* best = &all[0];
   std::uint64_t best_score = score(*best);
   for (const subscription_entry& e : all.subspan(1)) {

@@ -147,7 +147,7 @@ bool subscription_trie::subscribe(std::string_view filter, const subscription_en
   bool replaced = false;
   if (f.group) {
     shared_group* g = n->find_group(*f.group);
-    if (!g) g = &n->groups.emplace_front(std::string(*f.group));
+    if (!g) g = &n->groups.emplace_front(std::string(*f.group), std::string(filter));
     replaced = g->members_.insert_or_replace(entry);
   } else {
     replaced = n->subscribers.insert_or_replace(entry);
@@ -240,6 +240,18 @@ const subscription_entry* subscription_trie::find(std::string_view filter,
   if (!f.group) return n->subscribers.find(who);
   const shared_group* g = n->find_group(*f.group);
   return g ? g->members_.find(who) : nullptr;
+}
+
+shared_group* subscription_trie::find_group(std::string_view share_filter) const noexcept {
+  const parsed_filter f = parse(share_filter);
+  if (!f.group) return nullptr;
+  trie_node* n = is_dollar(f.filter) ? dollar_root_.get() : root_.get();
+  level_splitter levels(f.filter);
+  while (!levels.done()) {
+    n = find_child(*n, levels.next());
+    if (!n) return nullptr;
+  }
+  return n->find_group(*f.group);
 }
 
 }  // namespace tern::broker

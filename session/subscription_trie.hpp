@@ -94,6 +94,11 @@ class subscription_trie {
   // The subscription of `who` on exactly `filter`, or null.
   const subscription_entry* find(std::string_view filter, subscriber_id who) const noexcept;
 
+  // The group of "$share/{group}/{filter}", or null when it has no member
+  // (or `share_filter` is not shared). Like match(), it hands out a
+  // non-const group so the caller may pick a member under a reader lock.
+  shared_group* find_group(std::string_view share_filter) const noexcept;
+
   std::size_t size() const noexcept { return size_; }  // subscriptions
   bool empty() const noexcept { return size_ == 0; }
   // Nodes below the roots; shows pruning in tests and size in metrics.

@@ -88,6 +88,12 @@ struct config {
   std::size_t max_connections = 0;  // all listeners together (global_max_connections); 0: none
   bool retain_available = true, allow_zero_length_clientid = true, queue_qos0_messages = false;
   std::uint32_t sys_interval = 10;  // seconds; 0: no $SYS
+  std::uint8_t max_qos = 2;         // highest QoS clients may publish (all listeners)
+  // MQTT 5 features announced in CONNACK (tern); off: their use is refused.
+  bool wildcard_subscription_available = true, subscription_identifier_available = true,
+       shared_subscription_available = true;
+  std::string shared_subscription_policy = "round_robin";  // tern: round_robin | random | sticky
+  std::string response_topic_prefix;  // tern: v5 Response Information is PREFIX/CLIENT_ID
 
   // Empty log_types: mosquitto's default (error, warning, notice, information).
   // Empty log_dests: stderr. "file" in log_dests means log_file.

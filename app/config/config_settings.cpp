@@ -124,6 +124,25 @@ void config_parser::apply_global(const directive& d) {
     c.max_connections = read_number(d, 0, size_max, true);
   } else if (n == "retain_available") {
     c.retain_available = read_bool(d);
+  } else if (n == "max_qos") {
+    // Once: tern has one set of limits for all listeners, so a second value
+    // (e.g. under another listener) would be silently lost.
+    c.max_qos = static_cast<std::uint8_t>(to_number(d, read_once(global_seen_, d), 0, 2));
+  } else if (n == "wildcard_subscription_available") {
+    c.wildcard_subscription_available = read_bool(d);
+  } else if (n == "subscription_identifier_available") {
+    c.subscription_identifier_available = read_bool(d);
+  } else if (n == "shared_subscription_available") {
+    c.shared_subscription_available = read_bool(d);
+  } else if (n == "shared_subscription_policy") {
+    c.shared_subscription_policy = read_choice(d, {"round_robin", "random", "sticky"});
+  } else if (n == "response_topic_prefix") {
+    c.response_topic_prefix = read_word(d, "a topic prefix such as reply");
+    if (c.response_topic_prefix.find_first_of("+#") != std::string::npos) {
+      fail(d, fmt::format("`response_topic_prefix`: '{}' contains a wildcard; give plain topic "
+                          "levels such as reply or site/replies",
+                          c.response_topic_prefix));
+    }
   } else if (n == "queue_qos0_messages") {
     c.queue_qos0_messages = read_bool(d);
   } else if (n == "sys_interval") {

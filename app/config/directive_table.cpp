@@ -33,6 +33,12 @@ constexpr directive_info directives[] = {
     {"max_keepalive", global},
     {"global_max_connections", global},  // mosquitto 2.1
     {"retain_available", global},
+    {"max_qos", global},  // a listener setting in mosquitto; one value for all here
+    {"wildcard_subscription_available", global},    // tern
+    {"subscription_identifier_available", global},  // tern
+    {"shared_subscription_available", global},      // tern
+    {"shared_subscription_policy", global},         // tern
+    {"response_topic_prefix", global},              // tern
     {"queue_qos0_messages", global},
     {"sys_interval", global},
     {"log_type", global},
@@ -126,7 +132,6 @@ constexpr unsupported unsupported_directives[] = {
     {"enable_control_api", ""},
     {"quic_log_level", ""},
     {"retained_persistence", "replace it with `persistence true`"},
-    {"max_qos", ""},
     {"maximum_qos", ""},
     {"max_topic_alias", ""},
     {"max_topic_alias_broker", ""},

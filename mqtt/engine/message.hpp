@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mqtt/codec/packets.hpp"
@@ -23,6 +24,9 @@ struct application_message {
   publish packet;
   // Session that published it (for v5 No Local), 0 when none (wills, $SYS).
   std::uint64_t publisher = 0;
+  // A hash of the publishing client's id, the key of the sticky shared
+  // subscription policy; 0 when there is no publishing client.
+  std::uint64_t publisher_hash = 0;
   // Wall-clock end of the v5 Message Expiry Interval, counted from receipt;
   // empty when the message does not expire.
   std::optional<std::chrono::system_clock::time_point> expires_at;
@@ -46,6 +50,10 @@ struct delivery {
   // The receiving session's number for this delivery in the store, 0 when
   // it is not stored (QoS 0, or a session that ends with its connection).
   std::uint64_t store_seq = 0;
+  // "$share/{group}/{filter}" when a shared subscription group chose this
+  // receiver: a delivery it cannot complete goes to another member (spec
+  // 4.8.2). Null for ordinary subscriptions; not kept across restarts.
+  std::shared_ptr<const std::string> share = nullptr;
 };
 
 }  // namespace tern::mqtt

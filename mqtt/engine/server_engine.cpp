@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <type_traits>
 #include <utility>
 
 #include "mqtt/codec/encoder.hpp"
+#include "mqtt/codec/topic.hpp"
 
 namespace tern::mqtt {
 namespace {
@@ -64,6 +66,10 @@ bool is_disconnect_reason(reason_code rc) {
     default:
       return false;
   }
+}
+
+std::string qos_text(qos q) {
+  return "QoS " + std::to_string(static_cast<int>(q));
 }
 
 }  // namespace
@@ -177,9 +183,8 @@ void server_engine::on_timer(steady_time now) {
       break;
     case phase::connected:
       if (keep_alive_ != 0 && now - last_received_ >= keep_alive_grace(keep_alive_)) {
-        if (version_ == protocol_version::v5)
-          write(mqtt::disconnect{reason_code::keep_alive_timeout, {}});
-        close(reason_code::keep_alive_timeout, true);
+        protocol_violation(reason_code::keep_alive_timeout,
+                           "nothing received for 1.5 times the keep alive");  // [MQTT-3.1.2-24]
       }
       break;
     case phase::closed:
@@ -253,12 +258,24 @@ void server_engine::handle_connect(connect&& c) {
     outbound_alias_limit_ =
         std::min(props.topic_alias_maximum.value_or(0), limits_.outbound_topic_aliases);
     session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
+    problem_information_ = props.request_problem_information.value_or(1) != 0;
   }
   // A 3.1.1 client must send a client id when it wants a persistent session
   // [MQTT-3.1.3-8]; 3.1 requires one always (1 to 23 characters).
   if (c.client_id.empty() && (version_ == protocol_version::v3_1 ||
                               (version_ == protocol_version::v3_1_1 && !c.clean_start))) {
     return reject(reason_code::client_identifier_not_valid);
+  }
+  if (c.will && c.will->qos > limits_.maximum_qos) {  // [MQTT-3.2.2-12]
+    connack_properties why;
+    why.reason_string = "will " + qos_text(c.will->qos) + " is above the Maximum QoS " +
+                        std::to_string(static_cast<int>(limits_.maximum_qos));
+    return reject(reason_code::qos_not_supported, std::move(why));
+  }
+  if (c.will && c.will->retain && !limits_.retain_available) {  // [MQTT-3.2.2-13]
+    connack_properties why;
+    why.reason_string = "retained messages are not available";
+    return reject(reason_code::retain_not_supported, std::move(why));
   }
   phase_ = phase::authorizing;
   events_.emplace_back(connect_requested{std::move(c)});
@@ -273,6 +290,13 @@ void server_engine::accept(session_state& state, bool session_present,
     if (limits_.maximum_packet_size < no_packet_limit)
       properties.maximum_packet_size = limits_.maximum_packet_size;
     properties.topic_alias_maximum = limits_.topic_alias_maximum;
+    if (limits_.maximum_qos != qos::exactly_once)  // [MQTT-3.2.2-9]
+      properties.maximum_qos = static_cast<std::uint8_t>(limits_.maximum_qos);
+    if (!limits_.retain_available) properties.retain_available = 0;
+    if (!limits_.wildcard_subscription_available) properties.wildcard_subscription_available = 0;
+    if (!limits_.subscription_identifier_available)
+      properties.subscription_identifier_available = 0;
+    if (!limits_.shared_subscription_available) properties.shared_subscription_available = 0;
   } else {
     properties = {};
   }
@@ -308,6 +332,15 @@ void server_engine::handle_publish(publish&& p) {
     }
     if (p.topic.empty()) return protocol_violation(reason_code::protocol_error);
   }
+  // Above the Maximum QoS we announced: DISCONNECT 0x9B (spec 3.3.1.2,
+  // [MQTT-3.2.2-11]); a 3.1.1 client, never told, is closed (as mosquitto).
+  if (p.qos > limits_.maximum_qos)
+    return protocol_violation(reason_code::qos_not_supported,
+                              qos_text(p.qos) + " is above the Maximum QoS " +
+                                  std::to_string(static_cast<int>(limits_.maximum_qos)));
+  if (p.retain && !limits_.retain_available)  // [MQTT-3.2.2-14]: DISCONNECT 0x9A
+    return protocol_violation(reason_code::retain_not_supported,
+                              "retained messages are not available");
 
   switch (p.qos) {
     case qos::at_most_once:
@@ -336,18 +369,20 @@ void server_engine::handle_publish(publish&& p) {
   events_.emplace_back(publish_received{std::move(p)});
 }
 
-void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason) {
+void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason, std::string why) {
   if (phase_ != phase::connected) return;
   if (inbound_unacknowledged_ > 0 && (q == qos::at_least_once || is_failure(reason)))
     --inbound_unacknowledged_;
+  ack_properties props;
+  if (!why.empty()) props.reason_string = std::move(why);
   if (q == qos::at_least_once) {
-    write(puback{id, reason, {}});
+    write(puback{id, reason, std::move(props)});
     return;
   }
   if (occasional_) std::erase(occasional_->pending_qos2, id);
   if (is_failure(reason) && state_ != nullptr)
     std::erase(state_->inbound_qos2, id);  // a refused QoS 2 message is forgotten (spec 4.3.3)
-  write(pubrec{id, reason, {}});
+  write(pubrec{id, reason, std::move(props)});
 }
 
 void server_engine::handle_pubrel(packet_id id) {
@@ -401,7 +436,41 @@ void server_engine::handle_pubcomp(packet_id id) {
 }
 
 void server_engine::handle_subscribe(subscribe&& s) {
-  events_.emplace_back(subscribe_requested{std::move(s)});
+  const bool v5 = version_ == protocol_version::v5;
+  // Spec 3.2.2.3.12: DISCONNECT 0xA1.
+  if (v5 && s.properties.subscription_identifier && !limits_.subscription_identifier_available)
+    return protocol_violation(reason_code::subscription_identifiers_not_supported,
+                              "subscription identifiers are not available");
+  std::vector<reason_code> refused;
+  for (std::size_t i = 0; i < s.entries.size(); ++i) {
+    auto& entry = s.entries[i];
+    if (auto reason = unavailable_feature(entry)) {
+      // v5: a protocol error (spec 3.2.2.3.11, 3.2.2.3.13). 3.1.1 knows
+      // neither feature flag: the entry is refused [MQTT-3.8.3-2 of 3.1.1].
+      if (v5)
+        return protocol_violation(*reason,
+                                  *reason == reason_code::wildcard_subscriptions_not_supported
+                                      ? "wildcard subscriptions are not available"
+                                      : "shared subscriptions are not available");
+      refused.resize(s.entries.size(), reason_code::success);
+      refused[i] = *reason;
+    }
+    // Granted no higher than we support, yet accepted [MQTT-3.2.2-10].
+    entry.options.max_qos = std::min(entry.options.max_qos, limits_.maximum_qos);
+  }
+  events_.emplace_back(subscribe_requested{std::move(s), std::move(refused)});
+}
+
+std::optional<reason_code> server_engine::unavailable_feature(const subscription& entry) const {
+  std::string_view filter = entry.filter;
+  if (auto shared = parse_shared_filter(filter)) {
+    if (!limits_.shared_subscription_available)
+      return reason_code::shared_subscriptions_not_supported;
+    filter = shared->filter;
+  }
+  if (!limits_.wildcard_subscription_available && filter.find_first_of("+#") != filter.npos)
+    return reason_code::wildcard_subscriptions_not_supported;
+  return std::nullopt;
 }
 
 void server_engine::handle_unsubscribe(unsubscribe&& u) {
@@ -520,21 +589,27 @@ std::vector<outbound_inflight>::iterator server_engine::find_outbound(packet_id 
   return std::find_if(out.begin(), out.end(), [id](const auto& e) { return e.id == id; });
 }
 
-void server_engine::disconnect(reason_code reason) {
+void server_engine::disconnect(reason_code reason, std::string why) {
   if (phase_ == phase::closed) return;
-  if (phase_ == phase::connected && version_ == protocol_version::v5)
-    write(mqtt::disconnect{reason, {}});
+  if (phase_ == phase::connected && version_ == protocol_version::v5) {
+    mqtt::disconnect d{reason, {}};
+    if (!why.empty()) d.properties.reason_string = std::move(why);
+    write(std::move(d));
+  }
   close(reason, true);
 }
 
-void server_engine::protocol_violation(reason_code reason) {
+void server_engine::protocol_violation(reason_code reason, std::string why) {
   if (phase_ == phase::closed) return;
   // Decode failures may carry codes DISCONNECT cannot (e.g. 0x84): those
   // are protocol errors on an established connection (spec 3.14.2.1).
   if (!is_disconnect_reason(reason)) reason = reason_code::protocol_error;
   // v5: tell the client why before closing [MQTT-4.13.1-1]; 3.1.1 just closes.
-  if (phase_ == phase::connected && version_ == protocol_version::v5)
-    write(mqtt::disconnect{reason, {}});
+  if (phase_ == phase::connected && version_ == protocol_version::v5) {
+    mqtt::disconnect d{reason, {}};
+    if (!why.empty()) d.properties.reason_string = std::move(why);
+    write(std::move(d));
+  }
   close(reason, phase_ == phase::connected);
 }
 
@@ -553,8 +628,31 @@ void server_engine::reserve_output() {
 
 void server_engine::write(packet&& p) {
   reserve_output();
+  if (version_ == protocol_version::v5) limit_diagnostics(p);
   encode_append(p, version_, out_);
   urgent_output_ = true;  // every packet but a delivery
+}
+
+void server_engine::limit_diagnostics(packet& p) const {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (requires { x.properties.reason_string; }) {
+          using type = std::decay_t<decltype(x)>;
+          constexpr bool always_allowed =
+              std::is_same_v<type, connack> || std::is_same_v<type, mqtt::disconnect>;
+          // Only where the client asked for problem information
+          // [MQTT-3.1.2-29], and never past its Maximum Packet Size
+          // ([MQTT-3.2.2-19], [MQTT-3.4.2-2], [MQTT-3.9.2-1],
+          // [MQTT-3.14.2-3] and their User Property twins).
+          const bool too_large = client_maximum_packet_size_ != 0 &&
+                                 encoded_size(p, version_) > client_maximum_packet_size_;
+          if ((!always_allowed && !problem_information_) || too_large) {
+            x.properties.reason_string.reset();
+            x.properties.user.clear();
+          }
+        }
+      },
+      p);
 }
 
 // --- output --------------------------------------------------------------------

@@ -68,6 +68,16 @@ struct engine_limits {
   std::uint16_t outbound_topic_aliases = 10;
   // Time a new connection gets to send CONNECT.
   std::chrono::milliseconds connect_timeout{10'000};
+  // Highest QoS accepted in PUBLISH and granted in SUBACK (max_qos); below 2
+  // it is announced as Maximum QoS [MQTT-3.2.2-9].
+  qos maximum_qos = qos::exactly_once;
+  // Features a v5 client is told about in CONNACK when they are off (absent
+  // means available, spec 3.2.2.3.5 and 3.2.2.3.11-13); using one that is
+  // off is a protocol error with the feature's reason code.
+  bool retain_available = true;
+  bool wildcard_subscription_available = true;
+  bool subscription_identifier_available = true;
+  bool shared_subscription_available = true;
 };
 
 // Events raised for the layer above, in the order they happened.
@@ -79,6 +89,9 @@ struct publish_received {
 };
 struct subscribe_requested {
   mqtt::subscribe packet;  // answer with send_suback()
+  // 3.1.1 only: per entry, a failure the SUBACK must carry for a feature
+  // that is off (a v5 client is disconnected instead); empty when none.
+  std::vector<reason_code> refused;
 };
 struct unsubscribe_requested {
   mqtt::unsubscribe packet;  // answer with send_unsuback()
@@ -131,7 +144,9 @@ class server_engine {
   void accept(session_state& state, bool session_present, connack_properties properties);
   // Refuses the CONNECT with `reason` (mapped for 3.1.1) and closes.
   void reject(reason_code reason, connack_properties properties = {});
-  void acknowledge_publish(packet_id id, qos q, reason_code reason = reason_code::success);
+  // `why` becomes the v5 Reason String of a failure (see write()).
+  void acknowledge_publish(packet_id id, qos q, reason_code reason = reason_code::success,
+                           std::string why = {});
   void send_suback(suback packet);
   void send_unsuback(unsuback packet);
   // Sends a delivery. QoS 0 always goes out; QoS 1/2 need can_send_qos()
@@ -139,8 +154,9 @@ class server_engine {
   // than the client's Maximum Packet Size and was dropped [MQTT-3.1.2-25].
   bool send_publish(delivery d);
   bool can_send_qos() const noexcept;
-  // Server-initiated close: a DISCONNECT with `reason` for v5 clients.
-  void disconnect(reason_code reason);
+  // Server-initiated close: a DISCONNECT with `reason` (and `why` as its
+  // Reason String) for v5 clients.
+  void disconnect(reason_code reason, std::string why = {});
   // Forgets the session_state (the connection is going away or the session
   // was taken over); inflight entries stay in it for the next connection.
   void detach_session() noexcept {
@@ -190,7 +206,9 @@ class server_engine {
   void handle_subscribe(subscribe&& s);
   void handle_unsubscribe(unsubscribe&& u);
   void handle_disconnect(mqtt::disconnect&& d);
-  void protocol_violation(reason_code reason);
+  // A SUBSCRIBE entry that uses a feature we do not offer: its reason code.
+  std::optional<reason_code> unavailable_feature(const subscription& entry) const;
+  void protocol_violation(reason_code reason, std::string why = {});
   void close(reason_code reason, bool publish_will);
   void resend_inflight();
   bool write_publish(const outbound_inflight& entry, bool dup);
@@ -201,6 +219,8 @@ class server_engine {
 
   void write(packet&& p);
   void reserve_output();
+  // Drops Reason String and User Properties the client must not get.
+  void limit_diagnostics(packet& p) const;
 
   engine_limits limits_;
   phase phase_ = phase::awaiting_connect;
@@ -212,6 +232,9 @@ class server_engine {
   // The client's limits on what we send (v5 CONNECT properties).
   std::uint16_t client_receive_maximum_ = 65'535;
   std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
+  // v5 Request Problem Information: 0 means no Reason String or User
+  // Property on anything but PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
+  bool problem_information_ = true;
   // Aliases we give topics on this connection (v5), never more than this
   // many; first come, first served, kept for the connection's life.
   std::uint16_t outbound_alias_limit_ = 0;

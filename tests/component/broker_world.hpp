@@ -77,6 +77,7 @@ struct connect_options {
   bool clean_start = true;
   std::optional<std::uint32_t> session_expiry;  // v5 Session Expiry Interval
   std::optional<std::uint16_t> receive_maximum;
+  std::optional<std::uint8_t> request_response_information;  // v5
   std::optional<mqtt::will_message> will;
   std::uint16_t keep_alive = 0;
   std::optional<std::string> username;
@@ -118,6 +119,7 @@ class test_client {
     if (version_ == protocol_version::v5) {
       c.properties.session_expiry_interval = o.session_expiry;
       c.properties.receive_maximum = o.receive_maximum;
+      c.properties.request_response_information = o.request_response_information;
     }
     conn_->send(c, version_);
   }

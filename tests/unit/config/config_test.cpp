@@ -251,6 +251,33 @@ TEST(config, booleans_accept_mosquittos_one_and_zero) {
   EXPECT_TRUE(c.queue_qos0_messages);
 }
 
+// MQTT 5 server capabilities (issue 4): mosquitto's max_qos and tern's
+// feature switches, shared subscription policy and Response Information.
+TEST(config, mqtt5_capabilities) {
+  const config defaults = parse_config("", "t.conf");
+  EXPECT_EQ(defaults.max_qos, 2);
+  EXPECT_TRUE(defaults.wildcard_subscription_available);
+  EXPECT_TRUE(defaults.subscription_identifier_available);
+  EXPECT_TRUE(defaults.shared_subscription_available);
+  EXPECT_EQ(defaults.shared_subscription_policy, "round_robin");
+  EXPECT_EQ(defaults.response_topic_prefix, "");
+  const config c = parse_config(R"(listener 1883
+max_qos 1
+wildcard_subscription_available false
+subscription_identifier_available 0
+shared_subscription_available false
+shared_subscription_policy random
+response_topic_prefix site/replies
+)",
+                                "t.conf");
+  EXPECT_EQ(c.max_qos, 1);
+  EXPECT_FALSE(c.wildcard_subscription_available);
+  EXPECT_FALSE(c.subscription_identifier_available);
+  EXPECT_FALSE(c.shared_subscription_available);
+  EXPECT_EQ(c.shared_subscription_policy, "random");
+  EXPECT_EQ(c.response_topic_prefix, "site/replies");
+}
+
 TEST(config, ignored_directives_are_noted) {
   const config c = parse_config(R"(autosave_interval 60
 autosave_on_changes true
@@ -296,6 +323,8 @@ std::string sample(std::string_view name, const std::string& existing_dir) {
   if (n == "max_packet_size") return n + " 20";
   if (n == "persistent_client_expiration") return n + " 1d";
   if (n == "persistence_sync") return n + " off";
+  if (n == "shared_subscription_policy") return n + " sticky";
+  if (n == "response_topic_prefix") return n + " reply";
   if (n == "log_type") return n + " all";
   if (n == "log_dest") return n + " stderr";
   if (n == "protocol") return "listener 1\nprotocol websockets";
