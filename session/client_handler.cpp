@@ -165,7 +165,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
   // Spec 3.2.2.3.15: optional, so only when configured.
   if (response_information_requested_ && !broker_.config().response_topic_prefix.empty())
-    props.response_information = broker_.config().response_topic_prefix + "/" + client_id_;
+    props.response_information = broker_.config().response_topic_prefix + "/" + s->client_id;
   engine_.accept(s->state, session_present, std::move(props));
   auto& stats = broker_.stats();
   const auto connected = stats.clients_connected.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -218,7 +218,7 @@ void client_handler::on_publish(mqtt::publish& p) {
   // Already paused: no need to register as a waiter again.
   const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
   const std::uint64_t sticky_key = config.shared_subscription_policy == shared_policy::sticky
-                                       ? std::hash<std::string>{}(client_id_)
+                                       ? std::hash<std::string>{}(client_id())
                                        : 0;
   if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
                       waiter, std::move(also_store)))
