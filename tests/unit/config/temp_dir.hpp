@@ -1,6 +1,7 @@
 #pragma once
 // A directory under the system temp directory, removed with everything in it
-// when the object goes away. For config files the tests write and read back.
+// when the object goes away. For the files the tests write and read back
+// (config files, SQLite stores).
 
 #include <stdlib.h>  // mkdtemp (POSIX)
 
@@ -15,7 +16,7 @@ namespace tern::app::testing {
 class temp_dir {
  public:
   temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tern_config_XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "tern_test_XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

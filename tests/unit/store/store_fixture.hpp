@@ -6,7 +6,6 @@
 // message rows a payload takes, their reference counts).
 
 #include <sqlite3.h>
-#include <stdlib.h>  // mkdtemp (POSIX)
 
 #include <gtest/gtest.h>
 
@@ -28,30 +27,12 @@
 #include "mqtt/engine/message.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_ops.hpp"
+#include "tests/unit/config/temp_dir.hpp"
 
 namespace tern::store::testing {
 
-// A directory under the system temp directory, removed with everything in
-// it when the object goes away.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tern_store_XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// The config tests' temp directory (removed with its contents at the end).
+using app::testing::temp_dir;
 
 // A plain SQLite connection to the store file, beside the store's own.
 class raw_db {
