@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "net/connection.hpp"
 #include "net/connection_set.hpp"
 #include "net/io_workers.hpp"
 #include "session/broker.hpp"
@@ -20,9 +21,16 @@
 
 namespace tern::net {
 
+// Makes the connection for a socket a listener accepted (on `worker`): how
+// each listener speaks (TLS, WebSocket) is decided here.
+using connection_factory = std::function<std::shared_ptr<connection>(
+    accepted_socket socket, broker::broker& b, unsigned worker, connection_set& set)>;
+
 struct listen_endpoint {
   std::string address;  // empty: every address
   std::uint16_t port = 1883;
+  // Empty: plain MQTT over TCP.
+  connection_factory make_connection;
 };
 
 class server {
@@ -62,6 +70,7 @@ class server {
   broker::broker broker_;
   broker::sys_topics sys_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<connection_factory> factories_;  // per acceptor
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> deadline_timers_;
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;
