@@ -196,6 +196,8 @@ void server::do_wait_reload() {
   reload_signals_->async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
     reload_access_files();
+    for (auto& hook : reload_hooks_)
+      hook();
     do_wait_reload();
   });
 }

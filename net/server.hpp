@@ -55,6 +55,9 @@ class server {
   broker::broker& core() noexcept { return broker_; }
   io_workers& workers() noexcept { return workers_; }
   void on_shut_down(std::function<void()> fn) { shut_down_hooks_.push_back(std::move(fn)); }
+  // Work to do on SIGHUP (reload certificates, reopen log files, ...), on
+  // worker 0 after the password and ACL files are reloaded.
+  void on_reload(std::function<void()> fn) { reload_hooks_.push_back(std::move(fn)); }
 
  private:
   void do_accept(std::size_t listener);
@@ -77,6 +80,7 @@ class server {
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::signal_set> reload_signals_;
   std::vector<std::function<void()>> shut_down_hooks_;
+  std::vector<std::function<void()>> reload_hooks_;
 };
 
 }  // namespace tern::net
