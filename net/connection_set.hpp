@@ -15,7 +15,7 @@
 
 namespace tern::net {
 
-class tcp_connection;
+class connection;
 
 class connection_set {
  public:
@@ -27,20 +27,20 @@ class connection_set {
 
   connection_set(io_workers& workers, clock::time_point now) : workers_(workers) {
     for (unsigned i = 0; i < workers.size(); ++i)
-      per_worker_.push_back(std::make_unique<deadline_wheel<tcp_connection>>(tick, slots, now));
+      per_worker_.push_back(std::make_unique<deadline_wheel<connection>>(tick, slots, now));
   }
 
-  deadline_wheel<tcp_connection>& of(unsigned worker) { return *per_worker_[worker]; }
+  deadline_wheel<connection>& of(unsigned worker) { return *per_worker_[worker]; }
   write_coalescer& coalescer(unsigned worker) { return workers_.coalescer(worker); }
 
   // Lets the connections of `worker` whose deadline passed act on it.
   void advance(unsigned worker, clock::time_point now);
   // Every live connection of `worker`, held so none goes away meanwhile.
-  std::vector<std::shared_ptr<tcp_connection>> all(unsigned worker);
+  std::vector<std::shared_ptr<connection>> all(unsigned worker);
 
  private:
   io_workers& workers_;
-  std::vector<std::unique_ptr<deadline_wheel<tcp_connection>>> per_worker_;
+  std::vector<std::unique_ptr<deadline_wheel<connection>>> per_worker_;
 };
 
 }  // namespace tern::net

@@ -14,6 +14,15 @@ namespace tern::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+std::shared_ptr<connection> make_tcp_connection(accepted_socket socket, broker::broker& b,
+                                                unsigned worker, connection_set& set) {
+  return std::make_shared<tcp_connection>(std::move(socket), b, worker, set);
+}
+
+}  // namespace
+
 server::server(broker::broker_config config, const std::vector<listen_endpoint>& endpoints,
                unsigned threads, store::durable_store* store, store::restored_state restored)
     : workers_(threads),
@@ -44,6 +53,7 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
     }
     acceptor->listen(asio::socket_base::max_listen_connections);
     acceptors_.push_back(std::move(acceptor));
+    factories_.push_back(ep.make_connection ? ep.make_connection : make_tcp_connection);
   }
 }
 
@@ -103,14 +113,14 @@ void server::run() {
 void server::do_accept(std::size_t listener) {
   const unsigned worker = workers_.next_for_connection();
   acceptors_[listener]->async_accept(
-      workers_.context(worker), [this, listener, worker](const boost::system::error_code& ec,
-                                                         tcp_connection::socket_type socket) {
+      workers_.context(worker),
+      [this, listener, worker](const boost::system::error_code& ec, accepted_socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           // The socket belongs to `worker`'s context: start it there.
-          auto s = std::make_shared<tcp_connection::socket_type>(std::move(socket));
-          workers_.post(worker, [this, worker, s] {
-            std::make_shared<tcp_connection>(std::move(*s), broker_, worker, connections_)->start();
+          auto s = std::make_shared<accepted_socket>(std::move(socket));
+          workers_.post(worker, [this, listener, worker, s] {
+            factories_[listener](std::move(*s), broker_, worker, connections_)->start();
           });
         } else {
           // Typically out of file descriptors: retrying at once would spin
@@ -186,6 +196,8 @@ void server::do_wait_reload() {
   reload_signals_->async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
     reload_access_files();
+    for (auto& hook : reload_hooks_)
+      hook();
     do_wait_reload();
   });
 }

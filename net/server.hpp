@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "net/connection.hpp"
 #include "net/connection_set.hpp"
 #include "net/io_workers.hpp"
 #include "session/broker.hpp"
@@ -20,9 +21,16 @@
 
 namespace tern::net {
 
+// Makes the connection for a socket a listener accepted (on `worker`): how
+// each listener speaks (TLS, WebSocket) is decided here.
+using connection_factory = std::function<std::shared_ptr<connection>(
+    accepted_socket socket, broker::broker& b, unsigned worker, connection_set& set)>;
+
 struct listen_endpoint {
   std::string address;  // empty: every address
   std::uint16_t port = 1883;
+  // Empty: plain MQTT over TCP.
+  connection_factory make_connection;
 };
 
 class server {
@@ -47,6 +55,9 @@ class server {
   broker::broker& core() noexcept { return broker_; }
   io_workers& workers() noexcept { return workers_; }
   void on_shut_down(std::function<void()> fn) { shut_down_hooks_.push_back(std::move(fn)); }
+  // Work to do on SIGHUP (reload certificates, reopen log files, ...), on
+  // worker 0 after the password and ACL files are reloaded.
+  void on_reload(std::function<void()> fn) { reload_hooks_.push_back(std::move(fn)); }
 
  private:
   void do_accept(std::size_t listener);
@@ -62,12 +73,14 @@ class server {
   broker::broker broker_;
   broker::sys_topics sys_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<connection_factory> factories_;  // per acceptor
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> deadline_timers_;
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;
   std::unique_ptr<boost::asio::signal_set> signals_;
   std::unique_ptr<boost::asio::signal_set> reload_signals_;
   std::vector<std::function<void()>> shut_down_hooks_;
+  std::vector<std::function<void()>> reload_hooks_;
 };
 
 }  // namespace tern::net

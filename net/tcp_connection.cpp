@@ -51,7 +51,7 @@ tcp_connection::~tcp_connection() {
   wheel().remove(*this);
 }
 
-deadline_wheel<tcp_connection>& tcp_connection::wheel() {
+deadline_wheel<connection>& tcp_connection::wheel() {
   return set_.of(worker_);
 }
 

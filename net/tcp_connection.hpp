@@ -25,9 +25,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/connection.hpp"
 #include "net/deadline_wheel.hpp"
 #include "session/client_handler.hpp"
-#include "session/client_transport.hpp"
 
 namespace tern::broker {
 class broker;
@@ -37,27 +37,18 @@ namespace tern::net {
 
 class connection_set;
 
-class tcp_connection final : public broker::client_transport, public wheel_member {
+class tcp_connection final : public connection {
  public:
-  using clock = std::chrono::steady_clock;
-  // Bound to io_context's executor rather than any_io_executor: the socket
-  // and each pending operation are smaller, and posts skip type erasure.
-  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
-                                                       boost::asio::io_context::executor_type>;
+  using socket_type = accepted_socket;
 
   tcp_connection(socket_type socket, broker::broker& b, unsigned worker, connection_set& set);
   ~tcp_connection() override;
 
-  void start();
-  // Server shutdown: v5 clients get DISCONNECT 0x8B, then the socket closes.
-  void shut_down();
-  // The deadline it was filed under passed (called by its worker's sweep).
-  void on_deadline(clock::time_point now);
-  // The write_coalescer's flush: write what was held.
-  void release_output();
-  // Server teardown, workers stopped: closes the socket and lets go of
-  // itself, so it is destroyed with the last handler that holds it.
-  void abandon();
+  void start() override;
+  void shut_down() override;
+  void on_deadline(clock::time_point now) override;
+  void release_output() override;
+  void abandon() override;
 
   void output_ready() override;
   void resume_input() override { do_read(); }
@@ -84,7 +75,7 @@ class tcp_connection final : public broker::client_transport, public wheel_membe
   // Files the engine's deadline when it moved earlier than the filed one
   // (a later one is found when the filed one passes).
   void file_deadline();
-  deadline_wheel<tcp_connection>& wheel();
+  deadline_wheel<connection>& wheel();
   void finish();
 
   socket_type socket_;

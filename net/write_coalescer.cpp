@@ -2,8 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "net/connection.hpp"
 #include "net/io_workers.hpp"
-#include "net/tcp_connection.hpp"
 
 namespace tern::net {
 namespace {
@@ -34,7 +34,7 @@ bool write_coalescer::in_flush() noexcept {
   return flushing_now;
 }
 
-void write_coalescer::hold(std::shared_ptr<tcp_connection> c, clock::time_point due) {
+void write_coalescer::hold(std::shared_ptr<connection> c, clock::time_point due) {
   held_.push_back(std::move(c));
   arm(due);
 }

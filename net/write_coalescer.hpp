@@ -36,7 +36,7 @@
 namespace tern::net {
 
 class io_workers;
-class tcp_connection;
+class connection;
 
 class write_coalescer {
  public:
@@ -49,7 +49,7 @@ class write_coalescer {
 
   // Writes `c`'s output at the next flush, which is at `due` (when its
   // window ends) or earlier; call once until then.
-  void hold(std::shared_ptr<tcp_connection> c, clock::time_point due);
+  void hold(std::shared_ptr<connection> c, clock::time_point due);
   // Runs `fn` on worker `target`, later if this worker posted there
   // recently (see above).
   void defer_post(unsigned target, std::function<void()> fn);
@@ -68,8 +68,8 @@ class write_coalescer {
   io_workers& workers_;
   boost::asio::steady_timer timer_;
   bool armed_ = false;
-  std::vector<std::shared_ptr<tcp_connection>> held_;
-  std::vector<std::shared_ptr<tcp_connection>> flushing_;   // kept for its capacity
+  std::vector<std::shared_ptr<connection>> held_;
+  std::vector<std::shared_ptr<connection>> flushing_;       // kept for its capacity
   std::vector<std::vector<std::function<void()>>> outbox_;  // per target worker
   std::vector<clock::time_point> last_post_;                // per target worker
 };
