@@ -66,11 +66,15 @@ def needed_libraries(path):
 
 
 def rss_kib(pid):
+    """VmRSS and RssAnon (KiB): all resident pages, and those that are the
+    process's own (heap, stacks), not pages of shared library files."""
+    values = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "RssAnon"):
+                values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["RssAnon"]
 
 
 def wait_port(port, proc, seconds=60):
@@ -168,7 +172,7 @@ def qemu_baseline(runner, prefix, workdir):
     subprocess.run([f"{prefix}g++", "-O2", "-o", exe, src], check=True)
     proc = subprocess.Popen(runner + [exe])
     try:
-        return settle_rss(proc.pid, 2.0)
+        return settle_rss(proc.pid, 2.0)[0]
     finally:
         proc.kill()
         proc.wait()
@@ -186,6 +190,7 @@ def main():
     ap.add_argument("--markdown", action="store_true", help="print one Markdown table row")
     args = ap.parse_args()
 
+    args.tern = os.path.abspath(args.tern)
     arch, prefix = elf_machine(args.tern)
     runner = shlex.split(args.runner)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -247,20 +252,23 @@ def main():
             log.close()
 
     mib = 1024 * 1024
+    (idle, idle_anon), (crss, canon), (rrss, ranon) = idle, clients_rss, retained_rss
     if args.markdown:
         qemu = f" ({idle - baseline:,} KiB less qemu)" if runner else ""
-        print(f"| {arch} | {stripped / mib:.2f} MiB | {idle:,} KiB{qemu} | {clients_rss:,} KiB | "
-              f"{retained_rss:,} KiB |")
+        print(f"| {arch} | {stripped / mib:.2f} MiB | {idle:,} KiB{qemu}, anon {idle_anon:,} KiB | "
+              f"{crss:,} KiB | {rrss:,} KiB |")
         return
     print(f"binary         {args.tern} ({arch}{', under ' + args.runner if runner else ''})")
     print(f"size           {size:,} B; stripped {stripped:,} B ({stripped / mib:.2f} MiB)")
     print(f"needs          {', '.join(needed)}")
+    print("RSS            VmRSS (RssAnon: the process's own pages, without shared library files)")
     if runner:
         print(f"qemu baseline  {baseline:,} KiB (qemu running a trivial C++ program: not tern's)")
-    print(f"idle RSS       {idle:,} KiB" + (f" (less qemu baseline: {idle - baseline:,} KiB)" if runner else ""))
-    print(f"{args.clients:,} clients  {clients_rss:,} KiB: {(clients_rss - idle) * 1024 / args.clients:,.0f} B "
+    print(f"idle           {idle:,} KiB ({idle_anon:,} KiB)" +
+          (f"; less qemu baseline: {idle - baseline:,} KiB" if runner else ""))
+    print(f"{args.clients:,} clients  {crss:,} KiB ({canon:,} KiB): {(crss - idle) * 1024 / args.clients:,.0f} B "
           f"per client (connected in {clients_time:.1f} s)")
-    print(f"{args.retained:,} retained  {retained_rss:,} KiB: {(retained_rss - idle) * 1024 / args.retained:,.0f} B "
+    print(f"{args.retained:,} retained  {rrss:,} KiB ({ranon:,} KiB): {(rrss - idle) * 1024 / args.retained:,.0f} B "
           f"per message ({args.payload} B payload, ~24 B topic; published in {retained_time:.1f} s)")
 
 

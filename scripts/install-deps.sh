@@ -23,6 +23,13 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# The arm64 cross step of test.sh: Debian's cross compiler, qemu-user and
+# the :arm64 libraries (cross/install-deps.sh; quiet when all present).
+# TERN_SKIP_CROSS=1 skips that step, and this.
+if [[ "${TERN_SKIP_CROSS:-0}" != 1 ]]; then
+  "$(dirname "$0")/../cross/install-deps.sh" arm64
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all packages present"
   exit 0

@@ -3,7 +3,9 @@
 # run the whole suite:
 #   1. the product build: unit, component and end-to-end tests (CTest);
 #   2. the I/O-free libraries' unit tests again under ASan + UBSan;
-#   3. the decoder fuzzer for TERN_FUZZ_SECONDS (default 60) under ASan + UBSan.
+#   3. the decoder fuzzer for TERN_FUZZ_SECONDS (default 60) under ASan + UBSan;
+#   4. an arm64 cross build (cross/build.sh): its unit tests and a broker
+#      smoke test under qemu-user. TERN_SKIP_CROSS=1 skips it (local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -26,6 +28,15 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee "$logs/asan.txt"
 
 echo "== fuzzing the decoder and engine"
 tests/fuzz/run.sh "${TERN_FUZZ_SECONDS:-60}"
+
+if [[ "${TERN_SKIP_CROSS:-0}" != 1 ]]; then
+  echo "== arm64 cross build, unit tests and smoke test under qemu-user"
+  start=$SECONDS
+  TERN_CROSS_JOBS=$jobs cross/build.sh aarch64 | tee "$logs/cross.txt"
+  echo "arm64 cross step: $((SECONDS - start)) s"
+else
+  echo "== arm64 cross build skipped (TERN_SKIP_CROSS=1)"
+fi
 
 # One closing line for the whole run (each ctest above already failed the
 # script on any failure, so reaching here means none failed).
