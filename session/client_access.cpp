@@ -17,10 +17,13 @@ namespace {
 
 // Topics only the broker publishes to, whatever the ACL says: clients may
 // not fake $SYS statistics, and `$share/...` is a subscription syntax, not a
-// topic (mosquitto refuses both the same way).
+// topic (mosquitto refuses both the same way). The one exception, as in
+// mosquitto, is a bridge's state notice, which other brokers' bridges send
+// (and set as their will) under $SYS/broker/connection/NAME/state.
 bool reserved_for_broker(std::string_view topic) {
   const auto first_level = topic.substr(0, topic.find('/'));
-  return first_level == "$SYS" || first_level == "$share";
+  if (first_level == "$share") return true;
+  return first_level == "$SYS" && !mqtt::topic_matches("$SYS/broker/connection/+/state", topic);
 }
 
 bool allowed(const broker_config& config, const client_identity& who, topic_access access,
