@@ -1,11 +1,8 @@
 #include "net/tls_connection.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
-#include "net/connection_set.hpp"
-#include "net/write_coalescer.hpp"
 #include "session/broker.hpp"
 #include "tls/peer_identity.hpp"
 
@@ -13,52 +10,19 @@ namespace tern::net {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
-namespace {
-
-std::uint32_t milliseconds_now() {
-  return static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch())
-          .count());
-}
-
-std::string describe(const accepted_socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
-}  // namespace
-
 tls_connection::tls_connection(accepted_socket socket, std::shared_ptr<asio::ssl::context> context,
                                tls::username_source username, broker::broker& b, unsigned worker,
                                connection_set& set)
-    : context_(std::move(context)),
+    : stream_connection(socket, b, worker, set),
+      context_(std::move(context)),
       stream_(std::move(socket), *context_),
-      broker_(b),
-      set_(set),
-      handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
-      remote_(describe(stream_.next_layer())),
-      username_source_(username),
-      worker_(worker),
-      last_write_ms_(milliseconds_now() - write_coalescer::window.count()) {
+      username_source_(username) {
   boost::system::error_code ignored;
   stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
-tls_connection::~tls_connection() {
-  handler_->transport_gone();
-  wheel().remove(*this);
-}
-
-deadline_wheel<connection>& tls_connection::wheel() {
-  return set_.of(worker_);
-}
-
 void tls_connection::start() {
-  self_ = self();
-  // The handshake counts against the engine's connect timeout.
-  wheel().file(*this, handler_->next_deadline());
+  begin();  // the handshake counts against the engine's connect timeout
   if (SSL_get_verify_mode(stream_.native_handle()) != SSL_VERIFY_NONE) {
     stream_.set_verify_callback([this](bool preverified, asio::ssl::verify_context& ctx) {
       if (!preverified && refusal_.empty())
@@ -96,11 +60,6 @@ void tls_connection::shut_down() {
   handler_->kick(mqtt::reason_code::server_shutting_down);
 }
 
-void tls_connection::abandon() {
-  finish();
-  self_.reset();
-}
-
 // --- reading ---------------------------------------------------------------------
 
 void tls_connection::do_read() {
@@ -127,36 +86,6 @@ void tls_connection::on_read(const boost::system::error_code& ec, std::size_t n)
 }
 
 // --- writing -----------------------------------------------------------------------
-
-void tls_connection::output_ready() {
-  if (write_in_flight_ || write_posted_ || finished_) return;
-  if (!handler_->output_urgent() && !write_coalescer::in_flush()) {
-    if (output_held_) return;
-    const std::uint32_t since = milliseconds_now() - last_write_ms_;
-    const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
-    if (since < window) {  // wrote recently: wait for company until the window ends
-      output_held_ = true;
-      set_.coalescer(worker_).hold(self(),
-                                   clock::now() + std::chrono::milliseconds(window - since));
-      return;
-    }
-  }
-  post_write();
-}
-
-void tls_connection::release_output() {
-  output_held_ = false;
-  if (!write_posted_) do_write();
-}
-
-void tls_connection::post_write() {
-  if (write_in_flight_ || write_posted_ || finished_) return;
-  write_posted_ = true;
-  asio::post(stream_.get_executor(), [self = self()] {
-    self->write_posted_ = false;
-    self->do_write();
-  });
-}
 
 void tls_connection::do_write() {
   if (write_in_flight_ || finished_ || !handshake_done_) return;
@@ -191,11 +120,6 @@ void tls_connection::on_write(const boost::system::error_code& ec, std::size_t n
   do_write();
 }
 
-void tls_connection::close_after_output() {
-  closing_ = true;
-  if (!write_in_flight_) post_write();
-}
-
 void tls_connection::finish() {
   if (finished_) return;
   finished_ = true;
@@ -205,30 +129,23 @@ void tls_connection::finish() {
   boost::system::error_code ignored;
   stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.next_layer().close(ignored);
-  self_.reset();
+  release_self();
 }
 
 // --- deadlines -------------------------------------------------------------------------
 
-void tls_connection::file_deadline() {
-  if (finished_) return;
-  auto deadline = handler_->next_deadline();
-  if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
-}
-
 void tls_connection::on_deadline(clock::time_point now) {
-  if (finished_) return;
   const auto keep = self();
-  const auto deadline = handler_->next_deadline();
-  if (!handshake_done_ && deadline && *deadline <= now) {
-    spdlog::info("TLS client from {} refused: no TLS handshake within the connect timeout",
-                 remote_);
-    handler_->on_peer_closed();
-    finish();
-    return;
+  if (!finished_ && !handshake_done_) {
+    if (const auto deadline = handler_->next_deadline(); deadline && *deadline <= now) {
+      spdlog::info("TLS client from {} refused: no TLS handshake within the connect timeout",
+                   remote_);
+      handler_->on_peer_closed();
+      finish();
+      return;
+    }
   }
-  if (deadline && *deadline <= now) handler_->on_timer(now);
-  if (!finished_) wheel().file(*this, handler_->next_deadline());
+  stream_connection::on_deadline(now);
 }
 
 }  // namespace tern::net

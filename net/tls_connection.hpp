@@ -21,7 +21,6 @@
 // Thread: its worker only.
 
 #include <array>
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,79 +29,46 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
-#include "net/connection.hpp"
-#include "net/deadline_wheel.hpp"
-#include "session/client_handler.hpp"
+#include "net/stream_connection.hpp"
 #include "tls/settings.hpp"
-
-namespace tern::broker {
-class broker;
-}
 
 namespace tern::net {
 
-class connection_set;
-
-class tls_connection final : public connection {
+class tls_connection final : public stream_connection<tls_connection> {
  public:
   using stream_type = boost::asio::ssl::stream<accepted_socket>;
 
   tls_connection(accepted_socket socket, std::shared_ptr<boost::asio::ssl::context> context,
                  tls::username_source username, broker::broker& b, unsigned worker,
                  connection_set& set);
-  ~tls_connection() override;
 
   void start() override;
   void shut_down() override;
   void on_deadline(clock::time_point now) override;
-  void release_output() override;
-  void abandon() override;
 
-  void output_ready() override;
   void resume_input() override { do_read(); }
-  void close_after_output() override;
   std::size_t pending_output_bytes() const noexcept override { return writing_.size(); }
-  broker::client_handler& handler() noexcept override { return *handler_; }
-  unsigned worker() const noexcept override { return worker_; }
-  const std::string& remote_address() const noexcept override { return remote_; }
   std::optional<std::string> tls_username() const override { return tls_username_; }
 
  private:
-  std::shared_ptr<tls_connection> self() {
-    return std::static_pointer_cast<tls_connection>(shared_from_this());
-  }
+  friend class stream_connection<tls_connection>;
+  auto executor() { return stream_.get_executor(); }
   void on_handshake(const boost::system::error_code& ec);
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
-  void post_write();
   void do_write();
   void on_write(const boost::system::error_code& ec, std::size_t n);
-  void file_deadline();
-  deadline_wheel<connection>& wheel();
   void finish();
 
   // Declared before the stream: the SSL object refers to it.
   std::shared_ptr<boost::asio::ssl::context> context_;
   stream_type stream_;
-  broker::broker& broker_;
-  connection_set& set_;
-  std::shared_ptr<broker::client_handler> handler_;
-  std::shared_ptr<tls_connection> self_;
-  std::string remote_;
   std::unique_ptr<std::array<std::uint8_t, 16 * 1024>> read_buffer_;
   std::vector<std::uint8_t> writing_;  // the one write in flight
   std::string refusal_;                // why the client's certificate failed verification
   std::optional<std::string> tls_username_;
   tls::username_source username_source_;
-  unsigned worker_;
-  std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
   bool handshake_done_ = false;
-  bool reading_ = false;
-  bool output_held_ = false;
-  bool write_in_flight_ = false;
-  bool write_posted_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace tern::net
