@@ -60,7 +60,9 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
   }
   for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
     const auto& l = cfg.listeners[i];
-    out.push_back({l.bind_address, l.port, tls.connection_factory(i)});
+    // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
+    out.push_back({l.bind_address, l.port,
+                   l.protocol == "mqtt" ? tls.connection_factory(i) : net::connection_factory()});
   }
   if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883, {}});
   return out;

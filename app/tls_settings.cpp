@@ -42,6 +42,14 @@ tls_listeners::tls_listeners(const config& cfg) {
       contexts_.push_back(nullptr);
       continue;
     }
+    if ((l.use_identity_as_username || l.use_subject_as_username) && l.psk_hint.empty() &&
+        !l.require_certificate) {
+      spdlog::warn(
+          "{}: user names come from client certificates, but without "
+          "`require_certificate true` none is asked for, so every client will be "
+          "refused; add `require_certificate true` and a cafile",
+          names_.back());
+    }
     try {
       contexts_.push_back(std::make_shared<tls::server_context>(server_tls_settings(l, cfg)));
     } catch (const tls::setup_error& e) {
