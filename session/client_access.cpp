@@ -48,7 +48,15 @@ bool client_handler::admit(const mqtt::connect& c) {
     engine_.reject(reason);
     return false;
   };
-  if (c.username && rules != nullptr && rules->checks_passwords()) {
+  // A user name from the client's certificate needs no password (mosquitto).
+  std::optional<std::string> tls_name = transport_ ? transport_->tls_username() : std::nullopt;
+  if (tls_name) {
+    if (tls_name->empty()) {
+      return refuse_now(mqtt::reason_code::bad_user_name_or_password,
+                        "the listener takes the user name from the client's certificate, and "
+                        "the client presented none");
+    }
+  } else if (c.username && rules != nullptr && rules->checks_passwords()) {
     if (!rules->check_password(*c.username, c.password)) {
       // A guess, or a typo: answered late, later for each failure in a row
       // from the same address (login_throttle).
@@ -68,10 +76,10 @@ bool client_handler::admit(const mqtt::connect& c) {
                       c.username ? "no password_file to check the user name"
                                  : "anonymous clients are not allowed");
   }
-  username_ = c.username;
+  username_ = tls_name ? std::move(tls_name) : c.username;
   // A will is a publication like any other: refused at CONNECT rather than
   // silently dropped when the connection dies.
-  if (c.will && !allowed(config, {c.client_id, c.username ? &*c.username : nullptr},
+  if (c.will && !allowed(config, {c.client_id, username_ ? &*username_ : nullptr},
                          topic_access::write, c.will->topic))
     return refuse_now(mqtt::reason_code::not_authorized, "will topic '" + c.will->topic + "'");
   return true;
