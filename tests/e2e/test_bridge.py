@@ -247,11 +247,12 @@ class BridgeSettingsRefused(unittest.TestCase):
                                  text=True, timeout=TIMEOUT)
         return res.returncode, res.stderr
 
-    def test_tls_to_the_remote(self):
-        code, err = self.refusal("bridge_cafile /etc/ssl/certs/ca-certificates.crt")
+    def test_unreadable_tls_file(self):
+        # TLS to the remote works (test_bridge_tls.py); its files are read at start-up.
+        code, err = self.refusal("bridge_cafile /nonexistent/tern/ca.pem")
         self.assertEqual(code, 2, err)
         self.assertIn("tern.conf:4", err)
-        self.assertIn("TLS to the remote broker is not supported", err)
+        self.assertIn("bridge_cafile '/nonexistent/tern/ca.pem' cannot be read", err)
 
     def test_lazy_start(self):
         code, err = self.refusal("start_type lazy")
