@@ -247,6 +247,13 @@ class BridgeSettingsRefused(unittest.TestCase):
                                  text=True, timeout=TIMEOUT)
         return res.returncode, res.stderr
 
+    def test_unreadable_tls_file(self):
+        # TLS to the remote works (test_bridge_tls.py); its files are read at start-up.
+        code, err = self.refusal("bridge_cafile /nonexistent/tern/ca.pem")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:4", err)
+        self.assertIn("bridge_cafile '/nonexistent/tern/ca.pem' cannot be read", err)
+
     def test_lazy_start(self):
         code, err = self.refusal("start_type lazy")
         self.assertEqual(code, 2, err)
