@@ -134,7 +134,13 @@ void client_handler::continue_connect(mqtt::connect& c) {
   // cannot be, so a longer keep alive is refused, as mosquitto does.
   const std::uint16_t max_keepalive = config.max_keepalive;
   if (max_keepalive != 65535 && (c.keep_alive > max_keepalive || c.keep_alive == 0)) {
-    if (!v5) return refuse(c, mqtt::reason_code::client_identifier_not_valid);
+    if (!v5) {
+      spdlog::info("Client {} from {} refused: {} (keep alive {} s, max_keepalive is {})",
+                   c.client_id, remote_address(),
+                   mqtt::reason_name(mqtt::reason_code::client_identifier_not_valid), c.keep_alive,
+                   max_keepalive);
+      return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
+    }
     server_keep_alive_ = max_keepalive;
     engine_.set_keep_alive(max_keepalive);
   }

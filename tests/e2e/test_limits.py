@@ -179,6 +179,9 @@ class KeepAlive(BrokerTestCase):
                 ack = r.expect_packet(CONNACK)
                 self.assertEqual(ack.body[1], 2)
                 self.assertTrue(r.wait_closed()[0])
+                self.assertTrue(log_matches(
+                    self.broker, rf"Client k from 127\.0\.0\.1:\d+ refused: Client Identifier "
+                                 rf"not valid \(keep alive {keepalive} s, max_keepalive is 30\)"))
 
     def test_v311_within_max_keepalive_connects(self):
         self.raw().connect("k", version=V311, keepalive=30)
