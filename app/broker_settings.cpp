@@ -60,14 +60,18 @@ broker::broker_config make_broker_config(const config& cfg) {
   return b;
 }
 
-std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override) {
+std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override,
+                                                   const tls_listeners& tls) {
   std::vector<net::listen_endpoint> out;
   if (port_override != 0) {
     out.push_back(plain_endpoint("127.0.0.1", static_cast<std::uint16_t>(port_override)));
     return out;
   }
-  for (const auto& l : cfg.listeners) {
+  for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
+    const auto& l = cfg.listeners[i];
     auto ep = plain_endpoint(l.bind_address, l.port);
+    // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
+    if (l.protocol == "mqtt") ep.make_connection = tls.connection_factory(i);
     ep.max_connections = l.max_connections;
     if (cfg.per_listener_settings) {
       // mosquitto's per_listener_settings: this listener's own files (none

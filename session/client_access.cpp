@@ -18,10 +18,13 @@ namespace {
 
 // Topics only the broker publishes to, whatever the ACL says: clients may
 // not fake $SYS statistics, and `$share/...` is a subscription syntax, not a
-// topic (mosquitto refuses both the same way).
+// topic (mosquitto refuses both the same way). The one exception, as in
+// mosquitto, is a bridge's state notice, which other brokers' bridges send
+// (and set as their will) under $SYS/broker/connection/NAME/state.
 bool reserved_for_broker(std::string_view topic) {
   const auto first_level = topic.substr(0, topic.find('/'));
-  return first_level == "$SYS" || first_level == "$share";
+  if (first_level == "$share") return true;
+  return first_level == "$SYS" && !mqtt::topic_matches("$SYS/broker/connection/+/state", topic);
 }
 
 bool allowed(const access_control* rules, const client_identity& who, topic_access access,
@@ -52,12 +55,21 @@ bool client_handler::admit(const mqtt::connect& c, const std::string* authentica
     engine_.reject(reason);
     return false;
   };
+  // A user name from the client's certificate needs no password (mosquitto).
+  std::optional<std::string> tls_name = transport_ ? transport_->tls_username() : std::nullopt;
   if (authenticated != nullptr) {
     // Enhanced authentication proved who it is: CONNECT's user name and
     // password, if any, are not asked.
     broker_.failed_logins().succeeded(remote_address());
     username_ = *authenticated;
     credential_tag_ = rules != nullptr ? rules->credential_tag(*authenticated) : 0;
+  } else if (tls_name) {
+    if (tls_name->empty()) {
+      return refuse_now(mqtt::reason_code::bad_user_name_or_password,
+                        "the listener takes the user name from the client's certificate, and "
+                        "the client presented none");
+    }
+    username_ = std::move(tls_name);
   } else if (c.username && rules != nullptr && rules->checks_passwords()) {
     if (!rules->check_password(*c.username, c.password)) {
       // A guess, or a typo: answered late, later for each failure in a row
