@@ -247,12 +247,6 @@ class BridgeSettingsRefused(unittest.TestCase):
                                  text=True, timeout=TIMEOUT)
         return res.returncode, res.stderr
 
-    def test_tls_to_the_remote(self):
-        code, err = self.refusal("bridge_cafile /etc/ssl/certs/ca-certificates.crt")
-        self.assertEqual(code, 2, err)
-        self.assertIn("tern.conf:4", err)
-        self.assertIn("TLS to the remote broker is not supported", err)
-
     def test_lazy_start(self):
         code, err = self.refusal("start_type lazy")
         self.assertEqual(code, 2, err)
