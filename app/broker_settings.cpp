@@ -12,13 +12,21 @@ namespace {
 // password_file and acl_file, read now: a bad line stops start-up like a
 // bad config line. Relative paths are relative to the working directory,
 // as in mosquitto.
-std::shared_ptr<broker::access_control> make_access_control(const config& cfg) {
-  if (cfg.password_file.empty() && cfg.acl_file.empty()) return nullptr;
+std::shared_ptr<broker::access_control> make_access_control(const std::string& password_file,
+                                                            const std::string& acl_file) {
+  if (password_file.empty() && acl_file.empty()) return nullptr;
   try {
-    return std::make_shared<auth::file_access_control>(cfg.password_file, cfg.acl_file);
+    return std::make_shared<auth::file_access_control>(password_file, acl_file);
   } catch (const auth::file_error& e) {
     throw config_error(e.location(), e.problem());
   }
+}
+
+net::listen_endpoint plain_endpoint(std::string address, std::uint16_t port) {
+  net::listen_endpoint ep;
+  ep.address = std::move(address);
+  ep.port = port;
+  return ep;
 }
 
 }  // namespace
@@ -33,7 +41,7 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.message_size_limit = cfg.message_size_limit;
   b.allow_zero_length_clientid = cfg.allow_zero_length_clientid;
   b.allow_anonymous = cfg.allow_anonymous;
-  b.access = make_access_control(cfg);
+  b.access = make_access_control(cfg.password_file, cfg.acl_file);
   b.limits.retain_available = cfg.retain_available;
   b.limits.maximum_qos = static_cast<mqtt::qos>(cfg.max_qos);
   b.limits.wildcard_subscription_available = cfg.wildcard_subscription_available;
@@ -46,6 +54,7 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.response_topic_prefix = cfg.response_topic_prefix;
   b.max_keepalive = cfg.max_keepalive;
   b.queue_qos0_messages = cfg.queue_qos0_messages;
+  b.limits.max_publish_rate = cfg.max_publish_rate;
   b.sys_interval = std::chrono::seconds(cfg.sys_interval);
   b.version = std::string("tern ") + TERN_VERSION;
   return b;
@@ -55,16 +64,26 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
                                                    const tls_listeners& tls) {
   std::vector<net::listen_endpoint> out;
   if (port_override != 0) {
-    out.push_back({"127.0.0.1", static_cast<std::uint16_t>(port_override), {}});
+    out.push_back(plain_endpoint("127.0.0.1", static_cast<std::uint16_t>(port_override)));
     return out;
   }
   for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
     const auto& l = cfg.listeners[i];
+    auto ep = plain_endpoint(l.bind_address, l.port);
     // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
-    out.push_back({l.bind_address, l.port,
-                   l.protocol == "mqtt" ? tls.connection_factory(i) : net::connection_factory()});
+    if (l.protocol == "mqtt") ep.make_connection = tls.connection_factory(i);
+    ep.max_connections = l.max_connections;
+    if (cfg.per_listener_settings) {
+      // mosquitto's per_listener_settings: this listener's own files (none
+      // when it names none) and allow_anonymous (else the global one).
+      auto security = std::make_shared<broker::listener_security>();
+      security->allow_anonymous = l.allow_anonymous.value_or(cfg.allow_anonymous);
+      security->access = make_access_control(l.password_file, l.acl_file);
+      ep.security = std::move(security);
+    }
+    out.push_back(std::move(ep));
   }
-  if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883, {}});
+  if (cfg.listeners.empty()) out.push_back(plain_endpoint("127.0.0.1", 1883));
   return out;
 }
 

@@ -4,6 +4,7 @@
 //   tern -c FILE         read a mosquitto.conf-style file
 //   tern -p PORT         serve 127.0.0.1:PORT (with -c: replaces its listeners)
 //   tern -v              verbose (debug) logging
+//   tern passwd ...      manage a password file (app/passwd.hpp)
 #include <sys/resource.h>
 
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "app/bridge_settings.hpp"
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
+#include "app/passwd.hpp"
 #include "app/store_startup.hpp"
 #include "app/unsupported.hpp"
 #include "bridge/bridge.hpp"
@@ -38,7 +40,20 @@ int main(int argc, char** argv) {
                "if the persistence store is damaged, rename it (and its -wal, -shm) to "
                "FILE.damaged-TIME and start with an empty store instead of stopping");
   cli.set_version_flag("--version", std::string(TERN_VERSION));
+  tern::app::passwd_options pw;
+  auto* passwd = cli.add_subcommand(
+      "passwd", "add, change or delete a user in a password file (like mosquitto_passwd)");
+  passwd->add_flag("-c", pw.create, "create the file (replacing any existing one)");
+  passwd->add_flag("--scram", pw.scram,
+                   "store SCRAM-SHA-256 keys, for MQTT 5 enhanced authentication (also good for "
+                   "plain passwords); default: $7$ as mosquitto_passwd");
+  passwd->add_flag("-b", pw.batch, "take the password from the command line");
+  passwd->add_flag("-D", pw.remove, "delete the user");
+  passwd->add_option("FILE", pw.file, "the password file")->required();
+  passwd->add_option("USER", pw.user, "the user name")->required();
+  passwd->add_option("PASSWORD", pw.password, "with -b: the password");
   CLI11_PARSE(cli, argc, argv);
+  if (*passwd) return tern::app::run_passwd(pw);
 
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   // Every client is a file descriptor: take all the kernel allows us
@@ -53,7 +68,7 @@ int main(int argc, char** argv) {
     tern::app::config cfg;
     if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
     tern::app::refuse_unsupported(cfg);
-    if (!cfg.allow_anonymous && cfg.password_file.empty())
+    if (!cfg.per_listener_settings && !cfg.allow_anonymous && cfg.password_file.empty())
       spdlog::warn(
           "allow_anonymous is false and there is no password_file: every client will be "
           "refused (set allow_anonymous true or add a password_file)");
@@ -71,6 +86,9 @@ int main(int argc, char** argv) {
     {
       tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get(),
                                std::move(opened.restored));
+      server.limit_connections(
+          cfg.max_connections,
+          {cfg.connection_rate_count, std::chrono::seconds(cfg.connection_rate_seconds)});
       spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
       // After the server (destroyed before it): one worker per bridge, in turn.
       std::vector<std::shared_ptr<tern::bridge::bridge>> bridges;

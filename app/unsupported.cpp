@@ -12,19 +12,11 @@ namespace {
 }  // namespace
 
 void refuse_unsupported(const config& cfg) {
-  const std::string file_level =
-      cfg.listeners.empty() ? std::string() : cfg.listeners.front().source;
   for (const auto& l : cfg.listeners) {
     if (l.protocol != "mqtt") refuse(l.source, "protocol " + l.protocol);
-    if (!l.password_file.empty() || !l.acl_file.empty() || !l.psk_file.empty())
-      refuse(l.source, "a per-listener password, ACL or PSK file");
-    if (l.allow_anonymous && *l.allow_anonymous != cfg.allow_anonymous)
-      refuse(l.source, "allow_anonymous per listener");
-    if (l.max_connections != 0) refuse(l.source, "max_connections");
     if (l.socket_domain == "ipv6" && l.bind_address.empty()) refuse(l.source, "socket_domain ipv6");
   }
   // Bridges: what this build lacks is refused by make_bridge_options().
-  if (cfg.max_connections != 0) refuse(file_level, "global_max_connections");
 }
 
 }  // namespace tern::app

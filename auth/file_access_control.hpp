@@ -26,6 +26,10 @@ class file_access_control final : public broker::access_control {
   bool checks_passwords() const noexcept override { return !password_path_.empty(); }
   bool check_password(std::string_view username,
                       const std::optional<std::string>& password) const override;
+  std::uint64_t credential_tag(std::string_view username) const override;
+  // SCRAM-SHA-256 against the password file's $scram-sha-256$ lines.
+  std::unique_ptr<broker::authenticator> start_authentication(
+      std::string_view method) const override;
   bool restricts_topics() const noexcept override { return !acl_path_.empty(); }
   bool allows(const broker::client_identity& who, broker::topic_access access,
               std::string_view topic) const override;

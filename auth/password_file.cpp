@@ -1,5 +1,6 @@
 #include "auth/password_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -21,6 +22,32 @@ int base64_value(char c) {
   return -1;
 }
 
+unsigned parse_iterations(std::string_view count, const std::string& where,
+                          const std::string& regenerate) {
+  unsigned iterations = 0;
+  const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), iterations);
+  if (ec != std::errc() || end != count.data() + count.size() || iterations < 1)
+    throw file_error(where, "bad iteration count '" + std::string(count) + "'" + regenerate);
+  return iterations;
+}
+
+// $scram-sha-256$ITERATIONS$SALT$STORED_KEY$SERVER_KEY (tern passwd --scram)
+password_entry parse_scram(const std::vector<std::string_view>& parts, const std::string& where) {
+  const std::string regenerate = "; recreate the entry with `tern passwd --scram`";
+  if (parts.size() != 5)
+    throw file_error(where,
+                     "expected $scram-sha-256$ITERATIONS$SALT$STORED_KEY$SERVER_KEY" + regenerate);
+  password_entry e;
+  e.kind = hash_kind::scram_sha256;
+  e.iterations = parse_iterations(parts[1], where, regenerate);
+  if (!decode_base64(parts[2], e.salt) || e.salt.size() < 8)
+    throw file_error(where, "the salt is not 8 or more bytes of base64" + regenerate);
+  if (!decode_base64(parts[3], e.hash) || e.hash.size() != 32 ||
+      !decode_base64(parts[4], e.server_key) || e.server_key.size() != 32)
+    throw file_error(where, "the keys are not 32 bytes of base64 each" + regenerate);
+  return e;
+}
+
 password_entry parse_hash(std::string_view hash, const std::string& where) {
   const std::string regenerate = "; recreate the entry with mosquitto_passwd";
   if (!hash.starts_with('$')) {
@@ -31,19 +58,17 @@ password_entry parse_hash(std::string_view hash, const std::string& where) {
   const auto parts = split(hash.substr(1), '$');
   password_entry e;
   std::size_t next = 1;
+  if (parts[0] == "scram-sha-256") return parse_scram(parts, where);
   if (parts[0] == "7" && parts.size() == 4) {
     e.kind = hash_kind::pbkdf2_sha512;
-    const auto count = parts[1];
-    const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), e.iterations);
-    if (ec != std::errc() || end != count.data() + count.size() || e.iterations < 1)
-      throw file_error(where, "bad iteration count '" + std::string(count) + "'" + regenerate);
+    e.iterations = parse_iterations(parts[1], where, regenerate);
     next = 2;
   } else if (parts[0] == "6" && parts.size() == 3) {
     e.kind = hash_kind::sha512;
   } else {
     throw file_error(where,
-                     "unknown hash format (expected $7$ITERATIONS$SALT$HASH or "
-                     "$6$SALT$HASH)" +
+                     "unknown hash format (expected $7$ITERATIONS$SALT$HASH, "
+                     "$6$SALT$HASH or $scram-sha-256$...)" +
                          regenerate);
   }
   if (!decode_base64(parts[next], e.salt) || e.salt.size() != salt_bytes)
@@ -73,6 +98,22 @@ bool decode_base64(std::string_view text, std::vector<std::uint8_t>& out) {
     }
   }
   return true;
+}
+
+std::string encode_base64(std::span<const std::uint8_t> bytes) {
+  static constexpr char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t bits = std::uint32_t{bytes[i]} << 16;
+    if (n > 1) bits |= std::uint32_t{bytes[i + 1]} << 8;
+    if (n > 2) bits |= bytes[i + 2];
+    for (std::size_t k = 0; k < 4; ++k)
+      out += k <= n ? digits[(bits >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
 }
 
 password_file password_file::load(const std::filesystem::path& file) {

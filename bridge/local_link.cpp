@@ -11,7 +11,11 @@ local_link::local_link(broker::broker& b, unsigned worker, std::string name,
       worker_(worker),
       name_(std::move(name)),
       on_output_(std::move(on_output)),
-      handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())) {}
+      handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())) {
+  // The bridge is part of the broker: allow_anonymous false, a password
+  // file or an ACL must not shut it out of its own broker (as mosquitto).
+  handler_->use_listener_security(broker::listener_security::internal());
+}
 
 local_link::~local_link() {
   handler_->transport_gone();

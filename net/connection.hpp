@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/connection_limits.hpp"
 #include "net/deadline_wheel.hpp"
 #include "session/client_transport.hpp"
 
@@ -44,6 +45,13 @@ class connection : public broker::client_transport, public wheel_member {
   std::shared_ptr<connection> shared_connection() {
     return std::static_pointer_cast<connection>(shared_from_this());
   }
+
+  // The connection's place in its listener's max_connections, held until
+  // it is destroyed (the server gives it before start()).
+  void hold_slot(connection_slot slot) noexcept { slot_ = std::move(slot); }
+
+ private:
+  connection_slot slot_;
 };
 
 }  // namespace tern::net

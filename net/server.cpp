@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <future>
 #include <system_error>
@@ -54,6 +55,10 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
     acceptor->listen(asio::socket_base::max_listen_connections);
     acceptors_.push_back(std::move(acceptor));
     factories_.push_back(ep.make_connection ? ep.make_connection : make_tcp_connection);
+    security_.push_back(ep.security);
+    listener_names_.push_back((ep.address.empty() ? std::string("*") : ep.address) + ":" +
+                              std::to_string(acceptors_.back()->local_endpoint().port()));
+    limits_.add_listener(ep.max_connections);
   }
 }
 
@@ -117,11 +122,7 @@ void server::do_accept(std::size_t listener) {
       [this, listener, worker](const boost::system::error_code& ec, accepted_socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-          // The socket belongs to `worker`'s context: start it there.
-          auto s = std::make_shared<accepted_socket>(std::move(socket));
-          workers_.post(worker, [this, listener, worker, s] {
-            factories_[listener](std::move(*s), broker_, worker, connections_)->start();
-          });
+          on_accepted(listener, worker, std::move(socket));
         } else {
           // Typically out of file descriptors: retrying at once would spin
           // on the same error, so pause the listener briefly.
@@ -135,6 +136,66 @@ void server::do_accept(std::size_t listener) {
         }
         do_accept(listener);
       });
+}
+
+void server::on_accepted(std::size_t listener, unsigned worker, accepted_socket socket) {
+  boost::system::error_code ec;
+  std::string host;
+  if (limits_.rate().count != 0) host = socket.remote_endpoint(ec).address().to_string();
+  auto admission = limits_.admit(listener, host, std::chrono::steady_clock::now());
+  if (admission.outcome != connection_limits::verdict::admitted) {
+    // Closed before a byte is read, as mosquitto does: a client over a
+    // limit costs us nothing more.
+    const auto remote = socket.remote_endpoint(ec);
+    log_refusal(listener, admission.outcome,
+                ec ? std::string("unknown")
+                   : remote.address().to_string() + ":" + std::to_string(remote.port()));
+    socket.close(ec);
+    return;
+  }
+  struct accepted {
+    accepted_socket socket;
+    connection_slot slot;
+  };
+  // The socket belongs to `worker`'s context: start it there.
+  auto a = std::make_shared<accepted>(accepted{std::move(socket), std::move(admission.slot)});
+  workers_.post(worker, [this, listener, worker, a] {
+    auto c = factories_[listener](std::move(a->socket), broker_, worker, connections_);
+    if (security_[listener]) c->handler().use_listener_security(security_[listener]);
+    c->hold_slot(std::move(a->slot));
+    c->start();
+  });
+}
+
+void server::log_refusal(std::size_t listener, connection_limits::verdict why,
+                         const std::string& remote) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log_ < std::chrono::seconds(1)) {
+    ++refusals_unlogged_;
+    return;
+  }
+  last_refusal_log_ = now;
+  std::string reason;
+  switch (why) {
+    case connection_limits::verdict::listener_full:
+      reason = fmt::format("max_connections {} reached", limits_.listener_max(listener));
+      break;
+    case connection_limits::verdict::global_full:
+      reason = fmt::format("global_max_connections {} reached", limits_.global_max());
+      break;
+    case connection_limits::verdict::rate_exceeded:
+      reason = fmt::format("more than max_connection_rate {}/{}s from this address",
+                           limits_.rate().count, limits_.rate().per.count());
+      break;
+    case connection_limits::verdict::admitted:
+      return;
+  }
+  spdlog::warn(
+      "Connection from {} on listener {} refused: {}{}", remote, listener_names_[listener], reason,
+      refusals_unlogged_ == 0
+          ? std::string()
+          : fmt::format(" ({} more refused in the last second, not logged)", refusals_unlogged_));
+  refusals_unlogged_ = 0;
 }
 
 void server::start_periodic(unsigned worker) {
@@ -205,18 +266,36 @@ void server::do_wait_reload() {
 void server::reload_access_files() {
   // On worker 0, which stalls for the few milliseconds the files take to
   // read; connections on it wait that long, the others not at all.
-  const auto& access = broker_.config().access;
-  if (!access) {
+  std::vector<broker::access_control*> all;
+  if (const auto& access = broker_.config().access) all.push_back(access.get());
+  for (const auto& security : security_) {
+    if (security && security->access &&
+        std::find(all.begin(), all.end(), security->access.get()) == all.end())
+      all.push_back(security->access.get());
+  }
+  if (all.empty()) {
     spdlog::info("SIGHUP: no password_file or acl_file to reload");
     return;
   }
-  try {
-    access->reload();
-    spdlog::info(
-        "SIGHUP: password and ACL files reloaded; they apply from each client's next "
-        "packet or delivery");
-  } catch (const std::exception& e) {
-    spdlog::error("SIGHUP: {}; the previous password and ACL rules stay in force", e.what());
+  std::size_t reloaded = 0;
+  for (auto* access : all) {
+    try {
+      access->reload();
+      ++reloaded;
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: {}; the previous password and ACL rules stay in force", e.what());
+    }
+  }
+  if (reloaded == 0) return;
+  spdlog::info(
+      "SIGHUP: password and ACL files reloaded; clients whose password no longer holds are "
+      "disconnected, the others follow the new rules from their next packet or delivery");
+  // Each connection is checked on its own worker.
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    workers_.post(w, [this, w] {
+      for (const auto& c : connections_.all(w))
+        c->handler().recheck_credentials();
+    });
   }
 }
 

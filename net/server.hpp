@@ -14,9 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/connection.hpp"
+#include "net/connection_limits.hpp"
 #include "net/connection_set.hpp"
 #include "net/io_workers.hpp"
 #include "session/broker.hpp"
+#include "session/listener_security.hpp"
 #include "session/sys_topics.hpp"
 
 namespace tern::net {
@@ -29,8 +31,13 @@ using connection_factory = std::function<std::shared_ptr<connection>(
 struct listen_endpoint {
   std::string address;  // empty: every address
   std::uint16_t port = 1883;
-  // Empty: plain MQTT over TCP.
+  // Empty: plain MQTT over TCP. Whatever it makes is given `security` and
+  // its connection slot by the server before start().
   connection_factory make_connection;
+  std::size_t max_connections = 0;  // 0: no limit
+  // per_listener_settings: this listener's allow_anonymous, password and
+  // ACL files (reloaded on SIGHUP); null: the broker-wide ones.
+  std::shared_ptr<const broker::listener_security> security;
 };
 
 class server {
@@ -58,9 +65,17 @@ class server {
   // Work to do on SIGHUP (reload certificates, reopen log files, ...), on
   // worker 0 after the password and ACL files are reloaded.
   void on_reload(std::function<void()> fn) { reload_hooks_.push_back(std::move(fn)); }
+  // global_max_connections (0: none) and max_connection_rate; before run().
+  void limit_connections(std::size_t global_max, connection_rate per_host) {
+    limits_.set_global(global_max, per_host);
+  }
 
  private:
   void do_accept(std::size_t listener);
+  // On worker 0: starts the connection on `worker`, or closes the socket
+  // at once when a connection limit refuses it.
+  void on_accepted(std::size_t listener, unsigned worker, accepted_socket socket);
+  void log_refusal(std::size_t listener, connection_limits::verdict why, const std::string& remote);
   void start_periodic(unsigned worker);
   void start_deadline_sweep(unsigned worker);
   void start_sys_timer();
@@ -73,7 +88,13 @@ class server {
   broker::broker broker_;
   broker::sys_topics sys_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  std::vector<connection_factory> factories_;  // per acceptor
+  std::vector<connection_factory> factories_;                               // per acceptor
+  std::vector<std::shared_ptr<const broker::listener_security>> security_;  // per acceptor
+  std::vector<std::string> listener_names_;                                 // per acceptor
+  connection_limits limits_;
+  // Refusals are logged at most once a second (a flood would fill the log).
+  std::chrono::steady_clock::time_point last_refusal_log_{};
+  std::size_t refusals_unlogged_ = 0;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> deadline_timers_;
   std::unique_ptr<boost::asio::steady_timer> sys_timer_;

@@ -8,9 +8,13 @@
 // reload() runs on one thread (SIGHUP) while they do, so implementations
 // swap their rules atomically.
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "session/authenticator.hpp"
 
 namespace tern::broker {
 
@@ -33,6 +37,19 @@ class access_control {
   // `password` (binary, absent if the client sent none) is `username`'s.
   virtual bool check_password(std::string_view username,
                               const std::optional<std::string>& password) const = 0;
+
+  // What identifies `username`'s password entry now: it changes when the
+  // entry does (password changed) and is 0 when the user is unknown. A
+  // client logged in under one tag is disconnected when a reload changes it.
+  virtual std::uint64_t credential_tag(std::string_view username) const = 0;
+
+  // MQTT 5 enhanced authentication with `method` (the CONNECT's
+  // Authentication Method): a new exchange, or null when the method is not
+  // offered (CONNACK 0x8C Bad authentication method).
+  virtual std::unique_ptr<authenticator> start_authentication(std::string_view method) const {
+    static_cast<void>(method);
+    return nullptr;
+  }
 
   // An ACL file is configured: topics are restricted by allows().
   virtual bool restricts_topics() const noexcept = 0;

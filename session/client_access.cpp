@@ -1,7 +1,8 @@
 // Authentication and authorization of one client: who may connect (password
 // file, allow_anonymous, the will's topic) and which topics it may publish
 // to, subscribe to and receive (ACL file). The rules themselves are behind
-// broker_config::access (auth/); this file applies them to the protocol.
+// access_control (auth/), the client's listener's (per_listener_settings) or
+// else broker_config::access; this file applies them to the protocol.
 //
 // Every check asks the rules in force at that moment, so after a SIGHUP
 // reload connected clients are held to the new rules from their next
@@ -26,10 +27,9 @@ bool reserved_for_broker(std::string_view topic) {
   return first_level == "$SYS" && !mqtt::topic_matches("$SYS/broker/connection/+/state", topic);
 }
 
-bool allowed(const broker_config& config, const client_identity& who, topic_access access,
+bool allowed(const access_control* rules, const client_identity& who, topic_access access,
              std::string_view topic) {
   if (access == topic_access::write && reserved_for_broker(topic)) return false;
-  const access_control* rules = config.access.get();
   return rules == nullptr || !rules->restricts_topics() || rules->allows(who, access, topic);
 }
 
@@ -39,9 +39,16 @@ std::string_view printable(const std::string& client_id) {
 
 }  // namespace
 
-bool client_handler::admit(const mqtt::connect& c) {
-  const auto& config = broker_.config();
-  const access_control* rules = config.access.get();
+const access_control* client_handler::rules() const noexcept {
+  return security_ ? security_->access.get() : broker_.config().access.get();
+}
+
+bool client_handler::allow_anonymous() const noexcept {
+  return security_ ? security_->allow_anonymous : broker_.config().allow_anonymous;
+}
+
+bool client_handler::admit(const mqtt::connect& c, const std::string* authenticated) {
+  const access_control* rules = this->rules();
   const auto refuse_now = [&](mqtt::reason_code reason, std::string_view why) {
     spdlog::info("Client {} from {} refused: {} ({})", printable(c.client_id), remote_address(),
                  mqtt::reason_name(reason), why);
@@ -50,12 +57,19 @@ bool client_handler::admit(const mqtt::connect& c) {
   };
   // A user name from the client's certificate needs no password (mosquitto).
   std::optional<std::string> tls_name = transport_ ? transport_->tls_username() : std::nullopt;
-  if (tls_name) {
+  if (authenticated != nullptr) {
+    // Enhanced authentication proved who it is: CONNECT's user name and
+    // password, if any, are not asked.
+    broker_.failed_logins().succeeded(remote_address());
+    username_ = *authenticated;
+    credential_tag_ = rules != nullptr ? rules->credential_tag(*authenticated) : 0;
+  } else if (tls_name) {
     if (tls_name->empty()) {
       return refuse_now(mqtt::reason_code::bad_user_name_or_password,
                         "the listener takes the user name from the client's certificate, and "
                         "the client presented none");
     }
+    username_ = std::move(tls_name);
   } else if (c.username && rules != nullptr && rules->checks_passwords()) {
     if (!rules->check_password(*c.username, c.password)) {
       // A guess, or a typo: answered late, later for each failure in a row
@@ -69,20 +83,108 @@ bool client_handler::admit(const mqtt::connect& c) {
       return false;
     }
     broker_.failed_logins().succeeded(remote_address());
-  } else if (!config.allow_anonymous) {
+    credential_tag_ = rules->credential_tag(*c.username);
+    username_ = c.username;
+  } else if (!allow_anonymous()) {
     // Without a password file nobody can authenticate, so refusing
     // anonymous clients refuses everyone, as mosquitto does.
     return refuse_now(mqtt::reason_code::not_authorized,
                       c.username ? "no password_file to check the user name"
                                  : "anonymous clients are not allowed");
+  } else {
+    username_ = c.username;
   }
-  username_ = tls_name ? std::move(tls_name) : c.username;
   // A will is a publication like any other: refused at CONNECT rather than
   // silently dropped when the connection dies.
-  if (c.will && !allowed(config, {c.client_id, username_ ? &*username_ : nullptr},
+  if (c.will && !allowed(rules, {c.client_id, username_ ? &*username_ : nullptr},
                          topic_access::write, c.will->topic))
     return refuse_now(mqtt::reason_code::not_authorized, "will topic '" + c.will->topic + "'");
   return true;
+}
+
+// --- enhanced authentication (MQTT 5, spec 4.12) ---------------------------------
+
+void client_handler::start_enhanced_auth(mqtt::connect& c) {
+  const access_control* rules = this->rules();
+  const auto& method = *c.properties.authentication_method;
+  auto exchange = rules != nullptr ? rules->start_authentication(method) : nullptr;
+  if (!exchange) {
+    spdlog::info("Client {} from {} refused: {} ('{}')", printable(c.client_id), remote_address(),
+                 mqtt::reason_name(mqtt::reason_code::bad_authentication_method), method);
+    engine_.reject(mqtt::reason_code::bad_authentication_method);
+    return;
+  }
+  enhanced_ = std::make_unique<enhanced_auth>();
+  enhanced_->exchange = std::move(exchange);
+  enhanced_->connect = std::make_unique<mqtt::connect>(std::move(c));
+  authentication_step(enhanced_->connect->properties.authentication_data.value_or(""));
+}
+
+void client_handler::on_auth(const mqtt::auth& a) {
+  // The engine checked the method and the reason code: 0x18 continues an
+  // exchange, 0x19 (connected only) starts a re-authentication.
+  if (!enhanced_) enhanced_ = std::make_unique<enhanced_auth>();
+  if (!enhanced_->exchange) {
+    const access_control* rules = this->rules();
+    enhanced_->exchange = rules != nullptr && engine_.authentication_method() != nullptr
+                              ? rules->start_authentication(*engine_.authentication_method())
+                              : nullptr;
+    if (!enhanced_->exchange) return engine_.disconnect(mqtt::reason_code::not_authorized);
+  }
+  authentication_step(a.properties.authentication_data.value_or(""));
+}
+
+void client_handler::authentication_step(std::string_view client_data) {
+  auto step = enhanced_->exchange->next(client_data);
+  const bool connecting = enhanced_->connect != nullptr;
+  const std::string id = connecting ? enhanced_->connect->client_id : client_id();
+  switch (step.result) {
+    case authenticator::outcome::more:
+      engine_.continue_authentication(std::move(step.data));
+      return;
+    case authenticator::outcome::success:
+      enhanced_->exchange.reset();
+      if (connecting) {
+        auto c = std::move(enhanced_->connect);
+        enhanced_->final_data = std::move(step.data);
+        if (admit(*c, &step.username)) continue_connect(*c);
+      } else if (!username_ || step.username != *username_) {
+        spdlog::info("Client {} from {} disconnected: re-authenticated as '{}', not as itself", id,
+                     remote_address(), step.username);
+        engine_.disconnect(mqtt::reason_code::not_authorized);
+      } else {
+        engine_.finish_reauthentication(std::move(step.data));
+        credential_tag_ = rules() != nullptr ? rules()->credential_tag(step.username) : 0;
+        spdlog::debug("Client {} re-authenticated", id);
+      }
+      return;
+    case authenticator::outcome::failure:
+      break;
+  }
+  enhanced_.reset();
+  if (!connecting) {  // [MQTT-4.12.1-2]
+    spdlog::info("Client {} from {} disconnected: re-authentication failed ({})", id,
+                 remote_address(), step.why);
+    return engine_.disconnect(mqtt::reason_code::not_authorized);
+  }
+  const auto delay = broker_.failed_logins().failed(remote_address(), clock::now());
+  spdlog::info("Client {} from {} refused: {} (enhanced authentication: {}, answered after {} ms)",
+               printable(id), remote_address(),
+               mqtt::reason_name(mqtt::reason_code::not_authorized), step.why, delay.count());
+  refuse_after(delay, mqtt::reason_code::not_authorized);
+}
+
+void client_handler::recheck_credentials() {
+  if (credential_tag_ == 0 || !session_ || engine_.is_closed()) return;
+  const access_control* rules = this->rules();
+  if (rules != nullptr && rules->credential_tag(*username_) == credential_tag_) return;
+  // As mosquitto 2.0: a password that no longer holds ends the session's
+  // connection; what it may read or write is asked anew at each packet.
+  spdlog::info("Client {} from {} disconnected: the password of user '{}' was {} on reload",
+               client_id(), remote_address(), *username_,
+               rules != nullptr && rules->credential_tag(*username_) != 0 ? "changed" : "removed");
+  credential_tag_ = 0;
+  kick(mqtt::reason_code::not_authorized);
 }
 
 void client_handler::refuse_after(std::chrono::milliseconds delay, mqtt::reason_code reason) {
@@ -100,7 +202,7 @@ void client_handler::refuse_after(std::chrono::milliseconds delay, mqtt::reason_
 }
 
 bool client_handler::may(topic_access access, std::string_view topic) const {
-  return allowed(broker_.config(), {client_id(), username_ ? &*username_ : nullptr}, access, topic);
+  return allowed(rules(), {client_id(), username_ ? &*username_ : nullptr}, access, topic);
 }
 
 bool client_handler::may_subscribe(std::string_view filter) const {

@@ -40,12 +40,21 @@ void client_handler::on_bytes(std::span<const std::uint8_t> bytes, clock::time_p
   process_events();
   note_durable(mark);
   output_ready();
+  if (engine_.input_throttled() && !rate_logged_) {  // once: a steady publisher would flood the log
+    rate_logged_ = true;
+    spdlog::info("Client {} from {} publishes faster than max_publish_rate {}/s: its input waits",
+                 client_id(), remote_address(), broker_.config().limits.max_publish_rate);
+  }
 }
 
 void client_handler::on_timer(clock::time_point now) {
-  engine_.on_timer(now);
+  const bool throttled = engine_.input_throttled();
+  const auto mark = broker::durable_mark();
+  engine_.on_timer(now);  // may handle input held back by max_publish_rate
   process_events();
+  note_durable(mark);
   output_ready();
+  if (throttled && transport_ != nullptr && wants_input()) transport_->resume_input();
 }
 
 void client_handler::on_peer_closed() {
@@ -82,6 +91,7 @@ void client_handler::process_events() {
                        if (session_)
                          broker_.record(*session_, store::remove_inbound_qos2{session_->id, e.id});
                      },
+                     [&](mqtt::auth_received& e) { on_auth(e.packet); },
                      [&](mqtt::disconnect_received& e) {
                        // v5 may change the session expiry on DISCONNECT [MQTT-3.14.2-2].
                        if (auto expiry = e.packet.properties.session_expiry_interval)
@@ -106,20 +116,31 @@ void client_handler::refuse(const mqtt::connect& c, mqtt::reason_code reason) {
 void client_handler::on_connect(mqtt::connect& c) {
   const auto& config = broker_.config();
   const bool v5 = c.version == mqtt::protocol_version::v5;
-  if (c.properties.authentication_method)  // enhanced authentication is not offered yet
-    return refuse(c, mqtt::reason_code::bad_authentication_method);
   if (c.client_id.empty()) {
     if (!config.allow_zero_length_clientid)
       return refuse(c, mqtt::reason_code::client_identifier_not_valid);
     c.client_id = broker_.assign_client_id();  // [MQTT-3.1.3-6]
     assigned_client_id_ = v5;
   }
+  if (c.properties.authentication_method) return start_enhanced_auth(c);
   if (!admit(c)) return;  // user name, password, will topic
+  continue_connect(c);
+}
+
+void client_handler::continue_connect(mqtt::connect& c) {
+  const auto& config = broker_.config();
+  const bool v5 = c.version == mqtt::protocol_version::v5;
   // max_keepalive: v5 clients are told the server's value; older clients
   // cannot be, so a longer keep alive is refused, as mosquitto does.
   const std::uint16_t max_keepalive = config.max_keepalive;
   if (max_keepalive != 65535 && (c.keep_alive > max_keepalive || c.keep_alive == 0)) {
-    if (!v5) return refuse(c, mqtt::reason_code::client_identifier_not_valid);
+    if (!v5) {
+      spdlog::info("Client {} from {} refused: {} (keep alive {} s, max_keepalive is {})",
+                   c.client_id, remote_address(),
+                   mqtt::reason_name(mqtt::reason_code::client_identifier_not_valid), c.keep_alive,
+                   max_keepalive);
+      return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
+    }
     server_keep_alive_ = max_keepalive;
     engine_.set_keep_alive(max_keepalive);
   }
@@ -164,6 +185,11 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
+  if (enhanced_) {  // spec 3.2.2.3.17-18: the CONNECT's method, the last step's data
+    if (const auto* method = engine_.authentication_method()) props.authentication_method = *method;
+    if (!enhanced_->final_data.empty()) props.authentication_data = enhanced_->final_data;
+    enhanced_.reset();
+  }
   // Spec 3.2.2.3.15: optional, so only when configured.
   if (response_information_requested_ && !broker_.config().response_topic_prefix.empty())
     props.response_information = broker_.config().response_topic_prefix + "/" + s->client_id;

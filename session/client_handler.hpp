@@ -21,6 +21,7 @@
 #include "mqtt/engine/server_engine.hpp"
 #include "session/access_control.hpp"
 #include "session/client_transport.hpp"
+#include "session/listener_security.hpp"
 #include "session/session.hpp"
 
 namespace tern::broker {
@@ -34,6 +35,12 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   client_handler(broker& b, client_transport& transport, clock::time_point now);
 
   // --- from the network (net/) ------------------------------------------
+  // The settings of the listener this client came through
+  // (per_listener_settings); call before the first bytes. Without it the
+  // broker-wide allow_anonymous, password_file and acl_file apply.
+  void use_listener_security(std::shared_ptr<const listener_security> security) {
+    security_ = std::move(security);
+  }
   // Received bytes, processed in place (see server_engine::on_bytes).
   void on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now);
   void on_timer(clock::time_point now);
@@ -48,12 +55,16 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // Whether reading more input makes sense (false while CONNECT is being
   // decided and after close).
   bool wants_input() const noexcept {
-    return !engine_.is_closed() && !authorizing_ && held_acks_.size() < max_held_acks;
+    return !engine_.is_closed() && !authorizing_ && !engine_.input_throttled() &&
+           held_acks_.size() < max_held_acks;
   }
 
   // --- from the broker, on this worker ------------------------------------
   // Completes CONNECT with session `s` (already owned by this worker).
   void attach(const session_ptr& s, bool session_present);
+  // The password and ACL files were reloaded: a client whose password
+  // entry changed or went is disconnected (v5: DISCONNECT 0x87).
+  void recheck_credentials();
   // Closes because another connection took the session or the broker is
   // shutting down; the session stays with the caller.
   void kick(mqtt::reason_code reason);
@@ -78,6 +89,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
  private:
   void process_events();
   void on_connect(mqtt::connect& c);
+  // CONNECT once the client is authenticated: keep alive, session, will.
+  void continue_connect(mqtt::connect& c);
   void refuse(const mqtt::connect& c, mqtt::reason_code reason);
   void on_publish(mqtt::publish& p);
   void on_subscribe(mqtt::subscribe& s, const std::vector<mqtt::reason_code>& refused);
@@ -91,7 +104,15 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool waiting_for_commit();
 
   // Authentication and authorization (client_access.cpp).
-  bool admit(const mqtt::connect& c);  // false: refused (now or after a delay)
+  const access_control* rules() const noexcept;
+  bool allow_anonymous() const noexcept;
+  // false: refused (now or after a delay). `authenticated`: the user an
+  // enhanced authentication proved, instead of CONNECT's user and password.
+  bool admit(const mqtt::connect& c, const std::string* authenticated = nullptr);
+  // MQTT 5 enhanced authentication (spec 4.12).
+  void start_enhanced_auth(mqtt::connect& c);
+  void on_auth(const mqtt::auth& a);
+  void authentication_step(std::string_view client_data);
   void refuse_after(std::chrono::milliseconds delay, mqtt::reason_code reason);
   bool may(topic_access access, std::string_view topic) const;
   bool may_subscribe(std::string_view filter) const;
@@ -103,8 +124,19 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   session_ptr session_;
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
+  // An enhanced authentication in progress (or its CONNACK data pending).
+  struct enhanced_auth {
+    std::unique_ptr<authenticator> exchange;
+    std::unique_ptr<mqtt::connect> connect;  // held while the exchange runs
+    std::string final_data;                  // for CONNACK
+  };
+  std::unique_ptr<enhanced_auth> enhanced_;
+  // Null: broker_config's allow_anonymous and access.
+  std::shared_ptr<const listener_security> security_;
   // As authenticated; the ACL rules are chosen by it.
   std::optional<std::string> username_;
+  // access_control::credential_tag() of username_ at login; 0: not checked.
+  std::uint64_t credential_tag_ = 0;
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
   bool assigned_client_id_ = false;
@@ -114,6 +146,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;
+  bool rate_logged_ = false;  // over max_publish_rate: said once per connection
   bool peer_closed_ = false;  // the network closed, not the protocol
 
   // Backpressure: while a subscriber we published to is congested, our

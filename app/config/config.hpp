@@ -86,6 +86,11 @@ struct config {
   std::uint32_t message_size_limit = 0, max_packet_size = 0;  // 0: none
   std::uint16_t max_keepalive = 65535;
   std::size_t max_connections = 0;  // all listeners together (global_max_connections); 0: none
+  // tern: at most connection_rate_count new connections per
+  // connection_rate_seconds from one source address (max_connection_rate
+  // N/SECONDS); 0: no limit.
+  std::uint32_t connection_rate_count = 0, connection_rate_seconds = 1;
+  std::uint32_t max_publish_rate = 0;  // tern: PUBLISH per second per client; 0: no limit
   bool retain_available = true, allow_zero_length_clientid = true, queue_qos0_messages = false;
   std::uint32_t sys_interval = 10;  // seconds; 0: no $SYS
   std::uint8_t max_qos = 2;         // highest QoS clients may publish (all listeners)

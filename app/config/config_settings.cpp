@@ -122,6 +122,18 @@ void config_parser::apply_global(const directive& d) {
     c.max_keepalive = static_cast<std::uint16_t>(read_number(d, 0, u16_max));
   } else if (n == "global_max_connections") {
     c.max_connections = read_number(d, 0, size_max, true);
+  } else if (n == "max_connection_rate") {
+    // N/SECONDS, or N for per second; 0 turns it off.
+    const std::string_view value = read_word(d, "N/SECONDS, e.g. 10/1");
+    const auto slash = value.find('/');
+    c.connection_rate_count =
+        static_cast<std::uint32_t>(to_number(d, value.substr(0, slash), 0, u32_max));
+    c.connection_rate_seconds =
+        slash == std::string_view::npos
+            ? 1
+            : static_cast<std::uint32_t>(to_number(d, value.substr(slash + 1), 1, 86'400));
+  } else if (n == "max_publish_rate") {
+    c.max_publish_rate = static_cast<std::uint32_t>(read_number(d, 0, u32_max));
   } else if (n == "retain_available") {
     c.retain_available = read_bool(d);
   } else if (n == "max_qos") {

@@ -32,6 +32,8 @@ constexpr directive_info directives[] = {
     {"max_packet_size", global},
     {"max_keepalive", global},
     {"global_max_connections", global},  // mosquitto 2.1
+    {"max_connection_rate", global},     // tern
+    {"max_publish_rate", global},        // tern
     {"retain_available", global},
     {"max_qos", global},  // a listener setting in mosquitto; one value for all here
     {"wildcard_subscription_available", global},    // tern

@@ -88,12 +88,12 @@ void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time no
   if (!has_buffered_input()) {
     // Nothing buffered: parse straight from the caller's bytes and keep only
     // an incomplete tail, so a connection between packets holds no buffer.
-    const std::size_t used = parse(bytes);
+    const std::size_t used = parse(bytes, now);
     if (used < bytes.size() && phase_ != phase::closed) append_input(bytes.subspan(used));
     return;
   }
   append_input(bytes);
-  process_buffered();
+  process_buffered(now);
 }
 
 server_engine::occasional_state& server_engine::occasional() {
@@ -108,12 +108,12 @@ void server_engine::append_input(std::span<const std::uint8_t> bytes) {
   o.in.insert(o.in.end(), bytes.begin(), bytes.end());
 }
 
-void server_engine::process_buffered() {
+void server_engine::process_buffered(steady_time now) {
   if (!has_buffered_input()) return;
   auto& o = *occasional_;
   // parse() may not touch `o.in` (it only reads the span), so the span
   // stays valid while it runs.
-  o.in_begin += parse(std::span<const std::uint8_t>(o.in).subspan(o.in_begin));
+  o.in_begin += parse(std::span<const std::uint8_t>(o.in).subspan(o.in_begin), now);
   if (o.in_begin == o.in.size()) {
     o.in_begin = 0;
     o.in.clear();
@@ -122,9 +122,10 @@ void server_engine::process_buffered() {
   }
 }
 
-std::size_t server_engine::parse(std::span<const std::uint8_t> data) {
+std::size_t server_engine::parse(std::span<const std::uint8_t> data, steady_time now) {
   std::size_t used = 0;
-  while (phase_ == phase::awaiting_connect || phase_ == phase::connected) {
+  while (phase_ == phase::awaiting_connect || phase_ == phase::authenticating ||
+         phase_ == phase::connected) {
     const auto pending = data.subspan(used);
     auto header = parse_fixed_header(pending, limits_.maximum_packet_size, version_);
     if (!header) {
@@ -133,6 +134,8 @@ std::size_t server_engine::parse(std::span<const std::uint8_t> data) {
     }
     if (!*header || pending.size() < (*header)->packet_size()) break;  // need more bytes
     const fixed_header h = **header;
+    if (h.type == packet_type::publish && phase_ == phase::connected && !publish_allowed(now))
+      break;  // kept for on_timer
     const auto body = pending.subspan(h.size, h.remaining_length);
     used += h.packet_size();
 
@@ -142,6 +145,11 @@ std::size_t server_engine::parse(std::span<const std::uint8_t> data) {
     }
     if (phase_ == phase::awaiting_connect && h.type != packet_type::connect) {
       close(reason_code::protocol_error, false);  // [MQTT-3.1.0-1]
+      break;
+    }
+    if (phase_ == phase::authenticating && h.type != packet_type::auth &&
+        h.type != packet_type::disconnect) {
+      protocol_violation(reason_code::protocol_error);  // [MQTT-3.1.2-30]
       break;
     }
     auto decoded = decode(h, body, version_);
@@ -178,10 +186,16 @@ void server_engine::on_timer(steady_time now) {
   switch (phase_) {
     case phase::awaiting_connect:
     case phase::authorizing:
+    case phase::authenticating:
       if (now - connected_at_ >= limits_.connect_timeout)
         close(reason_code::maximum_connect_time, false);
       break;
     case phase::connected:
+      if (input_throttled() && now >= occasional_->throttled_until) {
+        occasional_->throttled = false;
+        process_buffered(now);
+        if (phase_ != phase::connected) break;
+      }
       if (keep_alive_ != 0 && now - last_received_ >= keep_alive_grace(keep_alive_)) {
         protocol_violation(reason_code::keep_alive_timeout,
                            "nothing received for 1.5 times the keep alive");  // [MQTT-3.1.2-24]
@@ -200,8 +214,14 @@ std::optional<steady_time> server_engine::next_deadline() const noexcept {
   switch (phase_) {
     case phase::awaiting_connect:
     case phase::authorizing:
+    case phase::authenticating:
       return connected_at_ + limits_.connect_timeout;
     case phase::connected:
+      if (input_throttled()) {
+        const auto resume = occasional_->throttled_until;
+        return keep_alive_ == 0 ? resume
+                                : std::min(resume, last_received_ + keep_alive_grace(keep_alive_));
+      }
       if (keep_alive_ == 0) return std::nullopt;
       return last_received_ + keep_alive_grace(keep_alive_);
     case phase::closed:
@@ -237,8 +257,7 @@ void server_engine::handle_packet(packet&& p) {
     case packet_type::disconnect:
       return handle_disconnect(std::get<mqtt::disconnect>(std::move(p)));
     case packet_type::auth:
-      // Enhanced authentication is not offered, so a client may not send
-      // AUTH [MQTT-4.12.0-1].
+      return handle_auth(std::get<mqtt::auth>(std::move(p)));
     case packet_type::connack:
     case packet_type::suback:
     case packet_type::unsuback:
@@ -259,6 +278,7 @@ void server_engine::handle_connect(connect&& c) {
         std::min(props.topic_alias_maximum.value_or(0), limits_.outbound_topic_aliases);
     session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
     problem_information_ = props.request_problem_information.value_or(1) != 0;
+    if (props.authentication_method) occasional().auth_method = *props.authentication_method;
   }
   // A 3.1.1 client must send a client id when it wants a persistent session
   // [MQTT-3.1.3-8]; 3.1 requires one always (1 to 23 characters).
@@ -303,7 +323,7 @@ void server_engine::accept(session_state& state, bool session_present,
   write(connack{session_present, reason_code::success, std::move(properties)});
   phase_ = phase::connected;
   resend_inflight();
-  process_buffered();  // packets pipelined behind CONNECT
+  process_buffered(last_received_);  // packets pipelined behind CONNECT
 }
 
 void server_engine::reject(reason_code reason, connack_properties properties) {
@@ -311,6 +331,61 @@ void server_engine::reject(reason_code reason, connack_properties properties) {
   if (version_ != protocol_version::v5) properties = {};
   write(connack{false, reason, std::move(properties)});  // [MQTT-3.2.2-6/-7]
   close(reason, false);
+}
+
+bool server_engine::publish_allowed(steady_time now) {
+  if (limits_.max_publish_rate == 0) return true;
+  auto& o = occasional();
+  if (o.throttled) {
+    if (now < o.throttled_until) return false;
+    o.throttled = false;
+  }
+  if (!o.rate) o.rate.emplace(limits_.max_publish_rate, now);
+  // This one goes on; a debt holds back what follows.
+  const auto wait = o.rate->take(now);
+  if (wait.count() != 0) {
+    o.throttled = true;
+    o.throttled_until = now + wait;
+  }
+  return true;
+}
+
+void server_engine::handle_auth(mqtt::auth&& a) {
+  // Only a client that named a method in CONNECT may send AUTH, and only
+  // with that method [MQTT-4.12.0-1] [MQTT-4.12.1-1].
+  const std::string* method = authentication_method();
+  if (method == nullptr || a.properties.authentication_method != *method)
+    return protocol_violation(reason_code::protocol_error, "AUTH with another method");
+  if (phase_ == phase::authenticating) {
+    if (a.reason != reason_code::continue_authentication)
+      return protocol_violation(reason_code::protocol_error, "AUTH before CONNACK must be 0x18");
+    phase_ = phase::authorizing;  // what follows waits for the broker's answer
+  } else {
+    auto& reauth = occasional_->reauthenticating;
+    const auto expected =
+        reauth ? reason_code::continue_authentication : reason_code::re_authenticate;
+    if (a.reason != expected)
+      return protocol_violation(reason_code::protocol_error, "unexpected AUTH reason code");
+    reauth = true;
+  }
+  events_.emplace_back(auth_received{std::move(a)});
+}
+
+void server_engine::continue_authentication(std::string data) {
+  const std::string* method = authentication_method();
+  if (method == nullptr || phase_ == phase::closed) return;
+  write(mqtt::auth{reason_code::continue_authentication, {*method, std::move(data), {}, {}}});
+  if (phase_ == phase::authorizing) {
+    phase_ = phase::authenticating;
+    process_buffered(last_received_);
+  }
+}
+
+void server_engine::finish_reauthentication(std::string data) {
+  const std::string* method = authentication_method();
+  if (method == nullptr || phase_ != phase::connected) return;
+  occasional_->reauthenticating = false;
+  write(mqtt::auth{reason_code::success, {*method, std::move(data), {}, {}}});
 }
 
 void server_engine::handle_publish(publish&& p) {
@@ -609,6 +684,8 @@ void server_engine::protocol_violation(reason_code reason, std::string why) {
     mqtt::disconnect d{reason, {}};
     if (!why.empty()) d.properties.reason_string = std::move(why);
     write(std::move(d));
+  } else if (phase_ == phase::authenticating) {
+    write(connack{false, reason, {}});  // before CONNACK, the refusal is one
   }
   close(reason, phase_ == phase::connected);
 }

@@ -10,8 +10,11 @@
 // persistence, stored: the PUBACK/PUBREC waits for it), send_suback(), send_publish()...
 //
 // States:  awaiting_connect --CONNECT--> authorizing --accept()--> connected
-//                 |                          |reject()                |
-//                 +------ protocol error ----+-----------------> closed <-+
+//                 |                   continue_ |  ^ AUTH                 |
+//                 |              authentication v  |                      |
+//                 |                         authenticating                |
+//                 |                          |reject()                    |
+//                 +------ protocol error ----+---------------------> closed <-+
 //
 // - awaiting_connect: the first packet must be CONNECT [MQTT-3.1.0-1];
 //   anything else closes the connection. A CONNECT that fails to decode is
@@ -19,6 +22,14 @@
 // - authorizing: the CONNECT was raised as connect_requested; further
 //   input is buffered, not parsed, until accept() (pipelining clients send
 //   SUBSCRIBE right behind CONNECT) or reject().
+// - authenticating (MQTT 5 enhanced authentication, spec 4.12): the broker
+//   answered the CONNECT's Authentication Method with AUTH 0x18; input is
+//   decoded again, and only AUTH 0x18 (raised as auth_received, back to
+//   authorizing) or DISCONNECT may come [MQTT-3.1.2-30]. Once connected,
+//   AUTH 0x19 starts a re-authentication the same way (raised, answered with
+//   continue_authentication() and finally finish_reauthentication(), or a
+//   DISCONNECT [MQTT-4.12.1-2]) while other packets go on. An AUTH from a
+//   client that named no method, or another method, is a protocol error.
 // - connected: packets are decoded as they complete. A second CONNECT is a
 //   protocol error [MQTT-3.1.0-2]. Any decode error closes the connection,
 //   after a DISCONNECT with the reason for v5 clients [MQTT-4.13.1-1].
@@ -44,6 +55,7 @@
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
 #include "mqtt/codec/packets.hpp"
+#include "mqtt/engine/publish_rate.hpp"
 #include "mqtt/engine/session_state.hpp"
 #include "mqtt/engine/topic_alias_map.hpp"
 
@@ -78,6 +90,9 @@ struct engine_limits {
   bool wildcard_subscription_available = true;
   bool subscription_identifier_available = true;
   bool shared_subscription_available = true;
+  // PUBLISH packets per second a client may send (max_publish_rate); past
+  // it the rest of its input waits unparsed (see publish_rate.hpp). 0: none.
+  std::uint32_t max_publish_rate = 0;
 };
 
 // Events raised for the layer above, in the order they happened.
@@ -113,6 +128,11 @@ struct delivery_received {
 struct release_received {
   packet_id id = 0;
 };
+// MQTT 5 enhanced authentication: the client's next step (AUTH 0x18, or
+// 0x19 to re-authenticate), its method already checked against CONNECT's.
+struct auth_received {
+  mqtt::auth packet;
+};
 struct disconnect_received {
   mqtt::disconnect packet;
 };
@@ -120,9 +140,10 @@ struct close_requested {
   reason_code reason = reason_code::normal_disconnection;
   bool publish_will = false;  // false only after a DISCONNECT without will [MQTT-3.1.2-10]
 };
-using engine_event = std::variant<connect_requested, publish_received, subscribe_requested,
-                                  unsubscribe_requested, delivery_completed, delivery_received,
-                                  release_received, disconnect_received, close_requested>;
+using engine_event =
+    std::variant<connect_requested, publish_received, subscribe_requested, unsubscribe_requested,
+                 delivery_completed, delivery_received, release_received, auth_received,
+                 disconnect_received, close_requested>;
 
 class server_engine {
  public:
@@ -142,6 +163,15 @@ class server_engine {
   // resends what `state` holds unacknowledged. `state` must outlive the
   // engine or be released by detach_session() first.
   void accept(session_state& state, bool session_present, connack_properties properties);
+  // Enhanced authentication: AUTH 0x18 with the CONNECT's method and
+  // `data`; during CONNECT the engine then waits for the client's AUTH.
+  void continue_authentication(std::string data);
+  // A re-authentication succeeded: AUTH 0x00 with `data`.
+  void finish_reauthentication(std::string data);
+  // The CONNECT's Authentication Method (v5), or null.
+  const std::string* authentication_method() const noexcept {
+    return occasional_ && !occasional_->auth_method.empty() ? &occasional_->auth_method : nullptr;
+  }
   // Refuses the CONNECT with `reason` (mapped for 3.1.1) and closes.
   void reject(reason_code reason, connack_properties properties = {});
   // `why` becomes the v5 Reason String of a failure (see write()).
@@ -181,6 +211,9 @@ class server_engine {
   // --- state --------------------------------------------------------------
   bool is_connected() const noexcept { return phase_ == phase::connected; }
   bool is_closed() const noexcept { return phase_ == phase::closed; }
+  // Over max_publish_rate: input waits until next_deadline(); the network
+  // layer should stop reading meanwhile (TCP backpressure).
+  bool input_throttled() const noexcept { return occasional_ && occasional_->throttled; }
   protocol_version version() const noexcept { return version_; }
   std::uint16_t keep_alive() const noexcept { return keep_alive_; }
   // The broker imposes its own keep alive (v5 Server Keep Alive, which the
@@ -188,13 +221,21 @@ class server_engine {
   void set_keep_alive(std::uint16_t seconds) noexcept { keep_alive_ = seconds; }
 
  private:
-  enum class phase : std::uint8_t { awaiting_connect, authorizing, connected, closed };
+  enum class phase : std::uint8_t {
+    awaiting_connect,
+    authorizing,
+    authenticating,
+    connected,
+    closed
+  };
 
   void append_input(std::span<const std::uint8_t> bytes);
-  void process_buffered();
+  void process_buffered(steady_time now);
   // Decodes and handles the complete packets at the start of `data`;
   // returns how many bytes it used.
-  std::size_t parse(std::span<const std::uint8_t> data);
+  std::size_t parse(std::span<const std::uint8_t> data, steady_time now);
+  // max_publish_rate: false when this PUBLISH must wait (input throttled).
+  bool publish_allowed(steady_time now);
   void refuse_connect(reason_code reason, std::span<const std::uint8_t> body);
   void handle_packet(packet&& p);
   void handle_connect(connect&& c);
@@ -206,6 +247,7 @@ class server_engine {
   void handle_subscribe(subscribe&& s);
   void handle_unsubscribe(unsubscribe&& u);
   void handle_disconnect(mqtt::disconnect&& d);
+  void handle_auth(mqtt::auth&& a);
   // A SUBSCRIBE entry that uses a feature we do not offer: its reason code.
   std::optional<reason_code> unavailable_feature(const subscription& entry) const;
   void protocol_violation(reason_code reason, std::string why = {});
@@ -253,6 +295,11 @@ class server_engine {
     std::vector<packet_id> pending_qos2;  // QoS 2 received, PUBREC not yet decided
     std::vector<std::uint8_t> in;         // an incomplete packet (or pipelined input)
     std::size_t in_begin = 0;             // first unparsed byte of in
+    std::string auth_method;              // the CONNECT's Authentication Method
+    bool reauthenticating = false;        // AUTH 0x19 received, not yet finished
+    std::optional<publish_rate> rate;     // max_publish_rate, from the first PUBLISH
+    steady_time throttled_until{};
+    bool throttled = false;
   };
   occasional_state& occasional();
   bool has_buffered_input() const noexcept {

@@ -83,6 +83,8 @@ struct connect_options {
   std::optional<std::string> username;
   std::optional<std::string> password;
   bool bridge = false;  // mosquitto's bridge marker (3.1 / 3.1.1)
+  // The listener's own settings (per_listener_settings); null: the broker's.
+  std::shared_ptr<const listener_security> listener;
 };
 
 inline mqtt::subscription_options sub_options(qos max_qos, bool no_local = false,
@@ -107,6 +109,7 @@ class test_client {
     // "host:port" in the shape of a remote address: the client id plays
     // the host (login_throttle counts per host), the connection the port.
     conn_ = w_.open(worker_, id_ + ":" + std::to_string(++connections_));
+    if (o.listener) conn_->handler().use_listener_security(o.listener);
     processed_ = 0;
     unacked_.clear();
     mqtt::connect c;
