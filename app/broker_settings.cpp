@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "app/websocket_settings.hpp"
 #include "auth/auth_file_error.hpp"
 #include "auth/file_access_control.hpp"
 
@@ -57,8 +58,10 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     out.push_back({"127.0.0.1", static_cast<std::uint16_t>(port_override), {}});
     return out;
   }
-  for (const auto& l : cfg.listeners)
+  for (const auto& l : cfg.listeners) {
     out.push_back({l.bind_address, l.port, {}});
+    if (l.protocol == "websockets") out.back().make_connection = websocket_factory(l, cfg);
+  }
   if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883, {}});
   return out;
 }

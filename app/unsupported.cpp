@@ -16,7 +16,9 @@ void refuse_unsupported(const config& cfg) {
       cfg.listeners.empty() ? std::string() : cfg.listeners.front().source;
   if (!cfg.psk_file.empty()) refuse(file_level, "psk_file");
   for (const auto& l : cfg.listeners) {
-    if (l.protocol != "mqtt") refuse(l.source, "protocol " + l.protocol);
+    if (l.protocol == "http") refuse(l.source, "protocol http");
+    // WebSocket listeners carry MQTT only: tern serves no files.
+    if (!l.http_dir.empty()) refuse(l.source, "http_dir (serving files)");
     if (!l.certfile.empty() || !l.cafile.empty() || !l.capath.empty() || !l.psk_hint.empty())
       refuse(l.source, "TLS on a listener");
     if (!l.password_file.empty() || !l.acl_file.empty() || !l.psk_file.empty())
