@@ -14,7 +14,11 @@ packages=(
   # third-party MQTT peers for end-to-end tests and the reference broker
   # the benchmarks compare against
   mosquitto mosquitto-clients python3 python3-paho-mqtt openssl
+  # MQTT.js over WebSocket from Node and from a real browser (tests/e2e/js)
+  nodejs chromium
 )
+# npm: Debian's package, unless a node that brings its own npm is installed.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,20 +27,30 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all packages present"
-  exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# Debian starts the mosquitto service on install; tests and benchmarks start
-# their own instances on free ports, so the system one must not hold 1883.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  # Debian starts the mosquitto service on install; tests and benchmarks start
+  # their own instances on free ports, so the system one must not hold 1883.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+fi
+
+# MQTT.js for the WebSocket tests, exactly as package-lock.json says; again
+# only when the lock file changed since the last install.
+js_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/js"
+lock_sum=$(sha256sum "$js_dir/package-lock.json" | cut -d' ' -f1)
+stamp="$js_dir/node_modules/.tern-installed"
+if [[ ! -f $stamp || $(cat "$stamp") != "$lock_sum" ]]; then
+  echo "install-deps: npm ci in tests/e2e/js"
+  (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$stamp"
 fi
