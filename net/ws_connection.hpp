@@ -5,25 +5,28 @@
 // net/ws_*.cpp (it brings in Beast): others use ws_factory.hpp.
 //
 // Theory of operation.
-//   1. [TLS handshake, when NextLayer has one.] Then one HTTP request is
-//      read, at most 8 KiB of header, and ws_policy decides: an error status
-//      is answered and the connection closed; otherwise Beast writes the
-//      101 with the chosen subprotocol. All of it must be done within the
-//      policy's handshake_timeout, filed in the worker's deadline wheel like
-//      any other deadline (no timer of our own).
-//   2. Upgraded, the connection is a byte pipe like tcp_connection: message
-//      data is handed to client_handler::on_bytes as it arrives, whatever
-//      the frame boundaries (an MQTT packet may span messages and a message
-//      may hold several packets: the engine frames packets itself). Text
-//      frames close the connection ([MQTT-6.0.0-1]). Beast answers pings
-//      and enforces read_message_max (the listener's limit).
-//   3. Output: everything the handler has goes out as one binary message,
-//      with exactly one write in flight; QoS 0 output of a connection that
-//      wrote recently waits for its worker's write_coalescer, as over TCP.
+//   1. [TLS handshake, when NextLayer has one.] Then Beast reads one HTTP
+//      request, at most 8 KiB of header, and ws_policy decides: an error
+//      status is answered and the connection closed; otherwise the 101
+//      goes out with the chosen subprotocol. All of it must be done within
+//      the policy's handshake_timeout, filed in the worker's deadline wheel
+//      like any other deadline (no timer of our own).
+//   2. Upgraded, the connection is a byte pipe like tcp_connection. What the
+//      socket has is read at once and ws_frame_reader decodes every frame
+//      in it, handing binary payload to client_handler::on_bytes as it
+//      comes, whatever the frame boundaries (an MQTT packet may span frames
+//      and a frame may hold several packets: the engine frames packets
+//      itself). Pings are answered with pongs; a text frame, a bad frame or
+//      a message above the listener's limit closes with the matching status.
+//   3. Output: everything the handler has goes out as one binary frame, with
+//      exactly one write in flight (on a plain socket written straight away,
+//      as tcp_connection does); QoS 0 output of a connection that wrote
+//      recently waits for its worker's write_coalescer, as over TCP.
 //      Reading pauses while the handler does not want input (CONNECT being
 //      decided, acknowledgements held for a congested subscriber).
-//   4. Closing after output: a close frame (1000), then the socket; Beast's
-//      close timeout bounds the wait for the peer's answer.
+//   4. Closing after output: a close frame after the last data, then the
+//      socket, without waiting for the peer's close (as tcp_connection
+//      closes without waiting for the peer's FIN).
 //
 // Lifetime: as tcp_connection, self_ holds it from start() to finish().
 // Thread: its worker only.
@@ -37,14 +40,18 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include "net/connection.hpp"
 #include "net/connection_set.hpp"
+#include "net/exact_allocator.hpp"
 #include "net/write_coalescer.hpp"
+#include "net/ws_frame_reader.hpp"
 #include "net/ws_policy.hpp"
 #include "session/broker.hpp"
 #include "session/client_handler.hpp"
@@ -53,8 +60,11 @@ namespace tern::net {
 
 namespace ws_detail {
 
-// Bytes asked of the WebSocket per read.
-inline constexpr std::size_t read_chunk = 16 * 1024;
+// Bytes asked of a TLS stream per read (plain sockets read into one buffer
+// per worker, as tcp_connection does).
+inline constexpr std::size_t tls_read_chunk = 16 * 1024;
+// Bytes read from a plain socket per system call.
+inline constexpr std::size_t read_chunk = 64 * 1024;
 // The longest HTTP request header accepted.
 inline constexpr std::uint32_t header_limit = 8 * 1024;
 // Output buffers larger than this are not kept between writes.
@@ -67,6 +77,14 @@ std::optional<std::array<std::uint8_t, 16>> peer_ip(const accepted_socket& s);
 // The fields of `request` that ws_policy reads (views into it).
 upgrade_request fields_of(
     const boost::beast::http::request<boost::beast::http::empty_body>& request);
+// The 101 answer to `request` (whose key ws_policy found valid).
+boost::beast::http::response<boost::beast::http::empty_body> switching_protocols(
+    const boost::beast::http::request<boost::beast::http::empty_body>& request,
+    const std::string& subprotocol);
+// A control frame (close, pong) appended to `out`.
+void append_control_frame(std::vector<std::uint8_t>& out, std::uint8_t opcode,
+                          std::span<const std::uint8_t> payload);
+void append_close_frame(std::vector<std::uint8_t>& out, std::uint16_t code);
 
 }  // namespace ws_detail
 
@@ -76,11 +94,12 @@ class ws_connection final : public connection {
   template <class... Args>
   ws_connection(std::shared_ptr<const ws_policy> policy, broker::broker& b, unsigned worker,
                 connection_set& set, Args&&... next_layer)
-      : ws_(std::forward<Args>(next_layer)...),
+      : stream_(std::forward<Args>(next_layer)...),
         policy_(std::move(policy)),
         broker_(b),
         set_(set),
         handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
+        reader_(policy_->settings().max_message_size),
         remote_(ws_detail::describe(socket())),
         worker_(worker),
         last_write_ms_(ws_detail::milliseconds_now() -
@@ -98,12 +117,12 @@ class ws_connection final : public connection {
     self_ = self();
     handshake_deadline_ = clock::now() + policy_->settings().handshake_timeout;
     wheel().file(*this, handshake_deadline_);
-    if constexpr (has_handshake) {
-      ws_.next_layer().async_handshake(NextLayer::server,
-                                       [self = self()](const boost::system::error_code& ec) {
-                                         if (ec) return self->fail_handshake("TLS handshake", ec);
-                                         self->do_read_request();
-                                       });
+    if constexpr (secure) {
+      stream_.async_handshake(NextLayer::server,
+                              [self = self()](const boost::system::error_code& ec) {
+                                if (ec) return self->fail_handshake("TLS handshake", ec);
+                                self->do_read_request();
+                              });
     } else {
       do_read_request();
     }
@@ -168,23 +187,29 @@ class ws_connection final : public connection {
   }
 
   std::size_t pending_output_bytes() const noexcept override {
-    return write_in_flight_ ? out_.size() : 0;
+    return write_in_flight_ ? unsent_size_ : 0;
   }
   broker::client_handler& handler() noexcept override { return *handler_; }
   unsigned worker() const noexcept override { return worker_; }
   const std::string& remote_address() const noexcept override { return remote_; }
 
  private:
-  static constexpr bool has_handshake = requires(NextLayer & n) {
+  static constexpr bool secure = requires(NextLayer & n) {
     n.async_handshake(NextLayer::server, [](auto) {});
   };
   using request_parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
-  using response = boost::beast::http::response<boost::beast::http::string_body>;
+  using error_response = boost::beast::http::response<boost::beast::http::string_body>;
+  using upgrade_response = boost::beast::http::response<boost::beast::http::empty_body>;
 
   std::shared_ptr<ws_connection> self() {
     return std::static_pointer_cast<ws_connection>(shared_from_this());
   }
-  accepted_socket& socket() { return boost::beast::get_lowest_layer(ws_); }
+  accepted_socket& socket() {
+    if constexpr (secure)
+      return stream_.next_layer();
+    else
+      return stream_;
+  }
   deadline_wheel<connection>& wheel() { return set_.of(worker_); }
 
   // --- the upgrade -----------------------------------------------------------
@@ -192,7 +217,7 @@ class ws_connection final : public connection {
   void do_read_request() {
     upgrade_ = std::make_unique<upgrade_state>();
     upgrade_->parser.header_limit(ws_detail::header_limit);
-    boost::beast::http::async_read(ws_.next_layer(), upgrade_->buffer, upgrade_->parser,
+    boost::beast::http::async_read(stream_, upgrade_->buffer, upgrade_->parser,
                                    [self = self()](const boost::system::error_code& ec,
                                                    std::size_t) { self->on_request(ec); });
   }
@@ -205,29 +230,17 @@ class ws_connection final : public connection {
         policy_->client_address(remote_, ws_detail::peer_ip(socket()), request["X-Forwarded-For"]);
     const upgrade_decision decision = policy_->decide(ws_detail::fields_of(request));
     if (decision.status != 101) return refuse(decision);
-    namespace websocket = boost::beast::websocket;
-    ws_.set_option(websocket::stream_base::decorator(
-        [subprotocol = decision.subprotocol](websocket::response_type& res) {
-          res.set(boost::beast::http::field::server, "tern");
-          if (!subprotocol.empty())
-            res.set(boost::beast::http::field::sec_websocket_protocol, subprotocol);
-        }));
-    // Bounds the accept's write and, later, the wait for the peer's close.
-    ws_.set_option(websocket::stream_base::timeout{
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            policy_->settings().handshake_timeout),
-        websocket::stream_base::none(), false});
-    ws_.read_message_max(policy_->settings().max_message_size);
-    ws_.async_accept(request, [self = self()](const boost::system::error_code& accept_ec) {
-      self->on_accept(accept_ec);
-    });
+    upgrade_->response = ws_detail::switching_protocols(request, decision.subprotocol);
+    boost::beast::http::async_write(stream_, upgrade_->response,
+                                    [self = self()](const boost::system::error_code& write_ec,
+                                                    std::size_t) { self->on_upgraded(write_ec); });
   }
 
   void refuse(const upgrade_decision& decision) {
     spdlog::info("WebSocket upgrade from {} refused: {} {}", remote_, decision.status,
                  decision.reason);
-    auto res =
-        std::make_shared<response>(static_cast<boost::beast::http::status>(decision.status), 11);
+    auto res = std::make_shared<error_response>(
+        static_cast<boost::beast::http::status>(decision.status), 11);
     res->set(boost::beast::http::field::server, "tern");
     res->set(boost::beast::http::field::content_type, "text/plain");
     if (!decision.extra_header.empty()) res->set(decision.extra_header, decision.extra_value);
@@ -235,19 +248,27 @@ class ws_connection final : public connection {
     res->keep_alive(false);
     res->prepare_payload();
     boost::beast::http::async_write(
-        ws_.next_layer(), *res,
+        stream_, *res,
         [self = self(), res](const boost::system::error_code&, std::size_t) { self->finish(); });
   }
 
-  void on_accept(const boost::system::error_code& ec) {
+  void on_upgraded(const boost::system::error_code& ec) {
     if (finished_) return;
-    if (ec) return fail_handshake("WebSocket accept", ec);
-    upgrade_.reset();
+    if (ec) return fail_handshake("WebSocket upgrade answer", ec);
     upgraded_ = true;
-    ws_.binary(true);
-    ws_.auto_fragment(false);  // one frame per write: MQTT frames packets itself
     spdlog::debug("WebSocket client {} upgraded", remote_);
     wheel().file(*this, handler_->next_deadline());
+    if constexpr (!secure) {
+      boost::system::error_code ignored;
+      socket().non_blocking(true, ignored);  // on_readable() reads until "would block"
+    }
+    // Frames the client sent right behind its request (it should have
+    // waited for the 101, RFC 6455 4.1, but nothing is lost if it did not).
+    const auto early = upgrade_->buffer.cdata();
+    std::vector<std::uint8_t> bytes(early.size());
+    boost::asio::buffer_copy(boost::asio::buffer(bytes), early);
+    upgrade_.reset();
+    if (!bytes.empty() && !received(bytes)) return;
     do_read();
   }
 
@@ -273,36 +294,98 @@ class ws_connection final : public connection {
   void do_read() {
     if (reading_ || closing_ || finished_ || !upgraded_ || !handler_->wants_input()) return;
     reading_ = true;
-    if (in_.empty()) in_.resize(ws_detail::read_chunk);
-    ws_.async_read_some(boost::asio::buffer(in_),
-                        [self = self()](const boost::system::error_code& ec, std::size_t n) {
-                          self->on_read(ec, n);
-                        });
+    if constexpr (secure) {
+      if (tls_in_.empty()) tls_in_.resize(ws_detail::tls_read_chunk);
+      stream_.async_read_some(
+          boost::asio::buffer(tls_in_),
+          [self = self()](const boost::system::error_code& ec, std::size_t n) {
+            self->reading_ = false;
+            if (self->finished_) return;
+            if (ec) return self->peer_gone();
+            if (self->received(std::span<std::uint8_t>(self->tls_in_.data(), n))) self->do_read();
+          });
+    } else {
+      // As tcp_connection: wait for readability, then read into one buffer
+      // per worker, so an idle connection holds no receive buffer.
+      socket().async_wait(
+          accepted_socket::wait_read,
+          boost::asio::bind_allocator(
+              exact_allocator<void>(),
+              [self = self()](const boost::system::error_code& ec) { self->on_readable(ec); }));
+    }
   }
 
-  void on_read(const boost::system::error_code& ec, std::size_t n) {
+  void on_readable(const boost::system::error_code& ec) {
     reading_ = false;
     if (finished_) return;
-    if (ec) {
-      if (ec == boost::beast::websocket::error::message_too_big)
-        spdlog::info("WebSocket client {} sent a message above the limit; closed", remote_);
-      handler_->on_peer_closed();
-      finish();
-      return;
+    if (ec) return peer_gone();
+    thread_local std::array<std::uint8_t, ws_detail::read_chunk> buffer;
+    // A few reads per wake-up at most, so one busy client cannot starve the
+    // others on its worker.
+    for (int round = 0; round < 4 && !finished_ && !closing_ && handler_->wants_input(); ++round) {
+      boost::system::error_code read_ec;
+      const std::size_t n = socket().read_some(boost::asio::buffer(buffer), read_ec);
+      if (read_ec == boost::asio::error::would_block || read_ec == boost::asio::error::try_again)
+        break;
+      if (read_ec) return peer_gone();
+      if (!received(std::span<std::uint8_t>(buffer.data(), n))) return;
+      if (n < buffer.size()) break;  // drained
     }
-    if (ws_.got_text()) {  // [MQTT-6.0.0-1]: binary frames only
-      spdlog::info("WebSocket client {} sent a text frame; MQTT needs binary frames; closed",
-                   remote_);
-      handler_->on_peer_closed();
-      finish();
-      return;
-    }
-    handler_->on_bytes(std::span<const std::uint8_t>(in_.data(), n), clock::now());
-    file_deadline();
     do_read();
   }
 
+  // Decodes the frames in `bytes`; false when the connection is closing.
+  bool received(std::span<std::uint8_t> bytes) {
+    const auto now = clock::now();
+    while (!bytes.empty() && !finished_) {
+      ws_event event;
+      const std::size_t used = reader_.parse(bytes, event);
+      bytes = bytes.subspan(used);
+      switch (event.what) {
+        case ws_event::kind::none:
+        case ws_event::kind::pong:
+          break;
+        case ws_event::kind::data:
+          handler_->on_bytes(event.bytes, now);
+          break;
+        case ws_event::kind::ping:
+          ws_detail::append_control_frame(control_out_, ws_opcode::pong, event.bytes);
+          post_write();
+          break;
+        case ws_event::kind::close:
+          // A close without DISCONNECT is an abnormal end for MQTT (wills).
+          handler_->on_peer_closed();
+          close_with(ws_close::normal);
+          return false;
+        case ws_event::kind::error:
+          if (event.code == ws_close::too_big)
+            spdlog::info("WebSocket client {} sent a message above the limit; closed", remote_);
+          else if (event.code == ws_close::unsupported_data)
+            spdlog::info("WebSocket client {} sent a text frame; MQTT needs binary ones; closed",
+                         remote_);
+          else
+            spdlog::info("WebSocket client {} broke the framing rules; closed", remote_);
+          handler_->on_peer_closed();
+          close_with(event.code);
+          return false;
+      }
+    }
+    file_deadline();
+    return !finished_ && !closing_;
+  }
+
+  void peer_gone() {
+    handler_->on_peer_closed();
+    finish();
+  }
+
   // --- writing ---------------------------------------------------------------
+
+  void close_with(std::uint16_t code) {
+    close_code_ = code;
+    closing_ = true;
+    post_write();
+  }
 
   void post_write() {
     if (write_in_flight_ || write_posted_ || finished_) return;
@@ -314,44 +397,69 @@ class ws_connection final : public connection {
   }
 
   void do_write() {
-    if (write_in_flight_ || finished_ || !upgraded_ || close_started_) return;
+    if (write_in_flight_ || finished_ || !upgraded_) return;
     handler_->take_output(out_);
     file_deadline();  // e.g. CONNACK: the keep alive replaces the connect timeout
-    if (!out_.empty()) {
-      last_write_ms_ = ws_detail::milliseconds_now();
-      write_in_flight_ = true;
-      ws_.async_write(boost::asio::buffer(out_),
-                      [self = self()](const boost::system::error_code& ec, std::size_t n) {
-                        self->on_write(ec, n);
-                      });
-      return;
-    }
+    const std::size_t header_size =
+        out_.empty() ? 0 : ws_frame_header(ws_opcode::binary, out_.size(), frame_header_);
     // Output held for the store is written (and the close done) once it
     // commits: the handler calls output_ready() again.
-    if (closing_ && !handler_->output_held()) return start_close();
-    do_read();  // input may have been paused while CONNECT was decided
+    const bool last = closing_ && !handler_->output_held();
+    if (last) ws_detail::append_close_frame(close_out_, close_code_);
+    const std::array<boost::asio::const_buffer, 4> parts{
+        boost::asio::buffer(control_out_), boost::asio::buffer(frame_header_, header_size),
+        boost::asio::buffer(out_), boost::asio::buffer(close_out_)};
+    const std::size_t total = boost::asio::buffer_size(parts);
+    if (total == 0) return do_read();  // input may have been paused while CONNECT was decided
+    last_write_ms_ = ws_detail::milliseconds_now();
+    closing_written_ = last;
+    write_in_flight_ = true;
+    unsent_size_ = total;
+    if constexpr (!secure) {
+      // Straight to the non-blocking socket, which usually takes it all.
+      boost::system::error_code ec;
+      std::size_t n = socket().write_some(parts, ec);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        n = 0;
+        ec = {};
+      }
+      if (ec || n == total) return on_write(ec, n);
+      // The rest, copied once, goes out asynchronously.
+      std::vector<std::uint8_t> rest(total - n);
+      boost::beast::buffers_suffix<decltype(parts)> left(parts);
+      left.consume(n);
+      boost::asio::buffer_copy(boost::asio::buffer(rest), left);
+      broker::broker_stats::add(broker_.stats().bytes_sent, n);
+      unsent_ = std::move(rest);
+      boost::asio::async_write(
+          socket(), boost::asio::buffer(unsent_),
+          [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
+            self->on_write(write_ec, sent);
+          });
+    } else {
+      boost::asio::async_write(
+          stream_, parts,
+          [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
+            self->on_write(write_ec, sent);
+          });
+    }
   }
 
   void on_write(const boost::system::error_code& ec, std::size_t n) {
     write_in_flight_ = false;
+    unsent_size_ = 0;
     broker::broker_stats::add(broker_.stats().bytes_sent, n);
+    control_out_.clear();
+    close_out_.clear();
+    unsent_ = {};
     if (out_.capacity() > ws_detail::keep_output_capacity)
       out_ = {};
     else
       out_.clear();
     if (finished_) return;
-    if (ec) {
-      handler_->on_peer_closed();
-      finish();
-      return;
-    }
+    if (ec) return peer_gone();
+    if (closing_written_) return finish();
     do_write();
-  }
-
-  void start_close() {
-    close_started_ = true;
-    ws_.async_close(boost::beast::websocket::close_code::normal,
-                    [self = self()](const boost::system::error_code&) { self->finish(); });
   }
 
   // --- the end ---------------------------------------------------------------
@@ -372,32 +480,40 @@ class ws_connection final : public connection {
     self_.reset();
   }
 
-  // Only while upgrading: the parser and what it read.
+  // Only while upgrading: the parser, what it read, the answer.
   struct upgrade_state {
     boost::beast::flat_buffer buffer;
     request_parser parser;
+    upgrade_response response;
   };
 
-  boost::beast::websocket::stream<NextLayer> ws_;
+  NextLayer stream_;
   std::shared_ptr<const ws_policy> policy_;
   broker::broker& broker_;
   connection_set& set_;
   std::shared_ptr<broker::client_handler> handler_;
   std::shared_ptr<ws_connection> self_;
   std::unique_ptr<upgrade_state> upgrade_;
+  ws_frame_reader reader_;
   std::string remote_;
-  std::vector<std::uint8_t> in_;   // message data as read
-  std::vector<std::uint8_t> out_;  // the message being written
+  std::vector<std::uint8_t> tls_in_;       // TLS only: what one read returned
+  std::vector<std::uint8_t> control_out_;  // pongs, written before the data
+  std::vector<std::uint8_t> out_;          // the handler's output: one binary frame
+  std::vector<std::uint8_t> close_out_;    // the close frame, after the data
+  std::vector<std::uint8_t> unsent_;       // plain sockets: what write_some did not take
+  std::array<std::uint8_t, 10> frame_header_{};
+  std::size_t unsent_size_ = 0;
   clock::time_point handshake_deadline_;
   unsigned worker_;
   std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
+  std::uint16_t close_code_ = ws_close::normal;
   bool upgraded_ = false;
   bool reading_ = false;
   bool output_held_ = false;
   bool write_in_flight_ = false;
   bool write_posted_ = false;
   bool closing_ = false;
-  bool close_started_ = false;
+  bool closing_written_ = false;
   bool finished_ = false;
 };
 

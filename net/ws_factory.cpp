@@ -2,6 +2,8 @@
 
 #include "net/ws_connection.hpp"
 
+#include <boost/beast/websocket/detail/hybi13.hpp>
+
 namespace tern::net {
 namespace ws_detail {
 
@@ -40,6 +42,36 @@ upgrade_request fields_of(
   r.has_origin = request.find(http::field::origin) != request.end();
   r.origin = request[http::field::origin];
   return r;
+}
+
+boost::beast::http::response<boost::beast::http::empty_body> switching_protocols(
+    const boost::beast::http::request<boost::beast::http::empty_body>& request,
+    const std::string& subprotocol) {
+  namespace http = boost::beast::http;
+  http::response<http::empty_body> res(http::status::switching_protocols, request.version());
+  res.set(http::field::server, "tern");
+  res.set(http::field::upgrade, "websocket");
+  res.set(http::field::connection, "Upgrade");
+  boost::beast::websocket::detail::sec_ws_accept_type accept;
+  boost::beast::websocket::detail::make_sec_ws_accept(accept,
+                                                      request[http::field::sec_websocket_key]);
+  res.set(http::field::sec_websocket_accept, std::string_view(accept.data(), accept.size()));
+  if (!subprotocol.empty()) res.set(http::field::sec_websocket_protocol, subprotocol);
+  return res;
+}
+
+void append_control_frame(std::vector<std::uint8_t>& out, std::uint8_t opcode,
+                          std::span<const std::uint8_t> payload) {
+  std::array<std::uint8_t, 10> header{};
+  const std::size_t n = ws_frame_header(opcode, payload.size(), header);
+  out.insert(out.end(), header.begin(), header.begin() + static_cast<std::ptrdiff_t>(n));
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+void append_close_frame(std::vector<std::uint8_t>& out, std::uint16_t code) {
+  const std::array<std::uint8_t, 2> status{static_cast<std::uint8_t>(code >> 8),
+                                           static_cast<std::uint8_t>(code)};
+  append_control_frame(out, ws_opcode::close, status);
 }
 
 }  // namespace ws_detail
