@@ -5,6 +5,11 @@
 #include <array>
 #include <sstream>
 
+#ifdef TERN_WITH_TLS
+#include "tls/client_context.hpp"
+#include "tls/setup_error.hpp"
+#endif
+
 namespace tern::app {
 namespace {
 
@@ -56,9 +61,51 @@ bridge::topic_rule parse_topic(const std::string& value) {
   throw config_error(where, what);
 }
 
+// bridge_cafile, bridge_capath, bridge_certfile, bridge_keyfile,
+// bridge_insecure, bridge_tls_version (checked by the config reader).
+bool tls_setting(tls::client_settings& tls, const std::string& key, const std::string& value) {
+  if (key == "bridge_cafile") {
+    tls.cafile = value;
+  } else if (key == "bridge_capath") {
+    tls.capath = value;
+  } else if (key == "bridge_certfile") {
+    tls.certfile = value;
+  } else if (key == "bridge_keyfile") {
+    tls.keyfile = value;
+  } else if (key == "bridge_insecure") {
+    tls.insecure = value == "true";
+  } else if (key == "bridge_tls_version") {
+    tls.version = value == "tlsv1.3" ? tls::min_version::tls1_3 : tls::min_version::tls1_2;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// TLS to the remote when bridge_cafile or bridge_capath is given (as
+// mosquitto); the files are read now, so a bad one stops start-up.
+void set_up_tls(bridge::bridge_options& o, const tls::client_settings& tls,
+                const std::string& where) {
+  if (tls.cafile.empty() && tls.capath.empty()) return;
+#ifdef TERN_WITH_TLS
+  try {
+    o.tls_context = tls::build_client_context(tls);
+  } catch (const tls::setup_error& e) {
+    refuse(where, "bridge `" + o.name + "`: " + e.what());
+  }
+  o.tls = tls;
+#else
+  refuse(where, "bridge `" + o.name +
+                    "`: TLS to the remote needs a tern built with TLS (TERN_WITH_TLS=ON); "
+                    "remove the bridge's TLS settings or rebuild");
+#endif
+}
+
 bridge::bridge_options make_one(const bridge_config& b) {
   bridge::bridge_options o;
   o.name = b.name;
+  tls::client_settings tls;
+  std::string tls_where;  // the first bridge_* TLS line
   for (std::size_t i = 0; i < b.settings.size(); ++i) {
     const auto& [key, value] = b.settings[i];
     const std::string& where = b.setting_sources[i];
@@ -99,15 +146,13 @@ bridge::bridge_options make_one(const bridge_config& b) {
       o.remote_username = value;
     } else if (key == "remote_password") {
       o.remote_password = value;
-    } else if (key == "bridge_cafile" || key == "bridge_certfile" || key == "bridge_keyfile" ||
-               key == "bridge_insecure") {
-      refuse(where, "`" + key +
-                        "`: TLS to the remote broker is not supported by this build of tern yet; "
-                        "remove the bridge's TLS settings or bridge over a TLS tunnel");
+    } else if (key.starts_with("bridge_") && tls_setting(tls, key, value)) {
+      if (tls_where.empty()) tls_where = where;
     } else {
       refuse(where, "`" + key + "` is not supported by this build of tern's bridges yet");
     }
   }
+  set_up_tls(o, tls, tls_where);
   if (o.remote_clientid.empty()) o.remote_clientid = host_name() + "." + o.name;
   if (o.local_clientid.empty()) o.local_clientid = "local." + o.remote_clientid;
   if (o.local_clientid == o.remote_clientid)

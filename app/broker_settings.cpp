@@ -52,15 +52,20 @@ broker::broker_config make_broker_config(const config& cfg) {
   return b;
 }
 
-std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override) {
+std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override,
+                                                   const tls_listeners& tls) {
   std::vector<net::listen_endpoint> out;
   if (port_override != 0) {
     out.push_back({"127.0.0.1", static_cast<std::uint16_t>(port_override), {}});
     return out;
   }
-  for (const auto& l : cfg.listeners) {
-    out.push_back({l.bind_address, l.port, {}});
-    if (l.protocol == "websockets") out.back().make_connection = websocket_factory(l, cfg);
+  for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
+    const auto& l = cfg.listeners[i];
+    // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
+    out.push_back({l.bind_address, l.port,
+                   l.protocol == "mqtt" ? tls.connection_factory(i) : net::connection_factory()});
+    if (l.protocol == "websockets")
+      out.back().make_connection = websocket_factory(l, cfg, tls.context(i));
   }
   if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883, {}});
   return out;

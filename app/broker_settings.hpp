@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/config/config.hpp"
+#include "app/tls_settings.hpp"
 #include "net/server.hpp"
 #include "session/broker_config.hpp"
 
@@ -13,7 +14,9 @@ namespace tern::app {
 broker::broker_config make_broker_config(const config& cfg);
 
 // The listeners to open: `port_override` (tern -p) replaces the configured
-// ones with 127.0.0.1:PORT; with neither, 127.0.0.1:1883.
-std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override);
+// ones with 127.0.0.1:PORT; with neither, 127.0.0.1:1883. TLS listeners
+// get their connections from `tls`.
+std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_override,
+                                                   const tls_listeners& tls);
 
 }  // namespace tern::app

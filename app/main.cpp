@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
           "refused (set allow_anonymous true or add a password_file)");
     for (const auto& note : cfg.notes)
       spdlog::info("{}", note);
-    auto endpoints = tern::app::listen_endpoints(cfg, port);
+    // Certificates and keys are read now: a bad file stops start-up.
+    tern::app::tls_listeners tls(cfg);
+    auto endpoints = tern::app::listen_endpoints(cfg, port, tls);
     const unsigned threads =
         cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
     auto bridge_options = tern::app::make_bridge_options(cfg);  // config errors before the store
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
         for (auto& b : bridges)
           b->stop();
       });
+      server.on_reload([&tls] { tls.reload(); });
       server.run();
       // Everything submitted is written before the broker goes away.
       if (store) store->flush_and_stop();

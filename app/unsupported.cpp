@@ -14,13 +14,14 @@ namespace {
 void refuse_unsupported(const config& cfg) {
   const std::string file_level =
       cfg.listeners.empty() ? std::string() : cfg.listeners.front().source;
-  if (!cfg.psk_file.empty()) refuse(file_level, "psk_file");
   for (const auto& l : cfg.listeners) {
     if (l.protocol == "http") refuse(l.source, "protocol http");
     // WebSocket listeners carry MQTT only: tern serves no files.
     if (!l.http_dir.empty()) refuse(l.source, "http_dir (serving files)");
-    if (!l.certfile.empty() || !l.cafile.empty() || !l.capath.empty() || !l.psk_hint.empty())
-      refuse(l.source, "TLS on a listener");
+    // Secure WebSocket takes certificates, not (yet) user names from them.
+    if (l.protocol == "websockets" &&
+        (l.use_identity_as_username || l.use_subject_as_username || !l.psk_hint.empty()))
+      refuse(l.source, "user names from certificates or TLS-PSK on a websockets listener");
     if (!l.password_file.empty() || !l.acl_file.empty() || !l.psk_file.empty())
       refuse(l.source, "a per-listener password, ACL or PSK file");
     if (l.allow_anonymous && *l.allow_anonymous != cfg.allow_anonymous)

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [
     "pairs-qos1",
+    "pairs-qos1-tls",
     "pairs-qos2",
     "fanin-qos1",
     "fanin-qos0-rate",
@@ -125,15 +126,34 @@ class Broker:
         return self.proc.returncode
 
 
+def server_certificate(workdir):
+    """A self-signed certificate for the -tls scenarios (made once per run)."""
+    cert, key = Path(workdir) / "server.pem", Path(workdir) / "server.key"
+    if not cert.exists():
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                        "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+    return cert, key
+
+
 def run_one(args, tools, broker_name, scenario, workdir):
-    """Runs one scenario on a fresh broker; returns the loadgen's JSON plus notes."""
+    """Runs one scenario on a fresh broker; returns the loadgen's JSON plus notes.
+    A scenario ending in -tls is the same load over TLS (both brokers get the
+    same certificate; TLS 1.3, OpenSSL's default suite)."""
     extra = "set_tcp_nodelay true\n" if broker_name == "mosquitto" and args.mosquitto_nodelay else ""
+    tls = scenario.endswith("-tls")
+    if tls:
+        cert, key = server_certificate(workdir)
+        extra += f"certfile {cert}\nkeyfile {key}\n"
+        if broker_name == "mosquitto":
+            extra += "user root\n"  # else it reads the key after dropping to its own user
     broker = Broker(broker_name, [tools[broker_name]], workdir, extra)
     broker.start()
     cmd = [
         tools["loadgen"],
         "--port", str(broker.port),
-        "--scenario", scenario,
+        "--scenario", scenario.removesuffix("-tls"),
         "--duration", str(args.duration),
         "--drain", str(args.drain),
         "--protocol", str(args.protocol),
@@ -142,6 +162,8 @@ def run_one(args, tools, broker_name, scenario, workdir):
     ]
     if args.window:
         cmd += ["--window", str(args.window)]
+    if tls:
+        cmd.append("--tls")
     timeout = args.duration + args.drain + 150
     result = {"scenario": scenario, "broker": broker_name, "notes": []}
     try:
@@ -151,6 +173,7 @@ def run_one(args, tools, broker_name, scenario, workdir):
             result["notes"].append(f"loadgen exit {out.returncode}: {out.stderr.strip()[-500:]}")
         else:
             result.update(json.loads(line))
+            result["scenario"] = scenario  # the loadgen knows no -tls suffix
     except subprocess.TimeoutExpired:
         result["notes"].append(f"loadgen hung (killed after {timeout:.0f} s)")
     crashed = not broker.alive()

@@ -6,6 +6,10 @@
 #include <boost/asio/write.hpp>
 
 #include "session/broker.hpp"
+#ifdef TERN_WITH_TLS
+#include "tls/client_context.hpp"
+#include "tls/peer_identity.hpp"
+#endif
 
 namespace tern::bridge {
 namespace asio = boost::asio;
@@ -83,6 +87,46 @@ void bridge::on_connected(std::uint64_t generation, const boost::system::error_c
   }
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  if (options_.tls_context) return start_tls(generation);
+  remote_up();
+}
+
+#ifdef TERN_WITH_TLS
+void bridge::start_tls(std::uint64_t generation) {
+  // A fresh TLS session per connection; the previous stream's operations
+  // completed (cancelled) when its socket closed, well before this retry.
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *options_.tls_context);
+  tls::prepare_client_session(tls_->native_handle(), address().host, options_.tls->insecure);
+  tls_refusal_.clear();
+  tls_->set_verify_callback([this](bool preverified, asio::ssl::verify_context& ctx) {
+    if (!preverified && tls_refusal_.empty())
+      tls_refusal_ = tls::describe_verify_failure(ctx.native_handle());
+    return preverified;
+  });
+  tls_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(), generation](
+                                                            const boost::system::error_code& e) {
+    self->on_handshake(generation, e);
+  });
+}
+
+void bridge::on_handshake(std::uint64_t generation, const boost::system::error_code& ec) {
+  if (generation != generation_ || stopped_) return;
+  if (ec) {
+    spdlog::warn("bridge {}: TLS handshake with {}:{} failed: {}", options_.name, address().host,
+                 address().port,
+                 tls_refusal_.empty() ? tls::describe_handshake_failure(ec)
+                                      : "the remote's certificate: " + tls_refusal_);
+    return link_down();
+  }
+  remote_up();
+}
+#else
+void bridge::start_tls(std::uint64_t) {
+  link_down();  // app/ refuses bridge TLS settings in a build without TLS
+}
+#endif
+
+void bridge::remote_up() {
   socket_open_ = true;
   relay_.remote_opened(clock::now());
   pump();
@@ -98,11 +142,11 @@ void bridge::do_read() {
     return;
   }
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this(), generation = generation_](
-                              const boost::system::error_code& ec, std::size_t n) {
-                            self->on_read(generation, ec, n);
-                          });
+  auto on_read = [self = shared_from_this(), generation = generation_](
+                     const boost::system::error_code& ec, std::size_t n) {
+    self->on_read(generation, ec, n);
+  };
+  with_stream([&](auto& stream) { stream.async_read_some(asio::buffer(read_buffer_), on_read); });
 }
 
 void bridge::on_read(std::uint64_t generation, const boost::system::error_code& ec, std::size_t n) {
@@ -122,10 +166,11 @@ void bridge::do_write() {
   if (writing_now_ || pending_.empty() || !socket_open_) return;
   writing_now_ = true;
   writing_.swap(pending_);
-  asio::async_write(
-      socket_, asio::buffer(writing_),
-      [self = shared_from_this(), generation = generation_](
-          const boost::system::error_code& ec, std::size_t) { self->on_write(generation, ec); });
+  auto on_write = [self = shared_from_this(), generation = generation_](
+                      const boost::system::error_code& ec, std::size_t) {
+    self->on_write(generation, ec);
+  };
+  with_stream([&](auto& stream) { asio::async_write(stream, asio::buffer(writing_), on_write); });
 }
 
 void bridge::on_write(std::uint64_t generation, const boost::system::error_code& ec) {
@@ -206,7 +251,9 @@ void bridge::link_down() {
     // socket takes them, never waiting for a remote that stopped reading.
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
-    if (!pending_.empty() && !writing_now_) socket_.write_some(asio::buffer(pending_), ignored);
+    // (Over TLS the records would need the stream: the remote sees the close.)
+    if (!pending_.empty() && !writing_now_ && !options_.tls_context)
+      socket_.write_some(asio::buffer(pending_), ignored);
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
   }
   boost::system::error_code ignored;

@@ -1,5 +1,5 @@
 #pragma once
-// One bridge (`connection NAME`): the TCP connection to the remote broker,
+// One bridge (`connection NAME`): the TCP (or TLS) connection to the remote broker,
 // reconnection with backoff across the configured addresses, the in-process
 // link to our broker and the `$SYS/broker/connection/ID/state` notices.
 // The protocol rules are in relay.hpp; this class moves bytes and time.
@@ -17,6 +17,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#ifdef TERN_WITH_TLS
+#include <boost/asio/ssl/stream.hpp>
+#endif
 #include <boost/asio/steady_timer.hpp>
 
 #include "bridge/backoff.hpp"
@@ -44,6 +47,17 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void on_resolved(std::uint64_t generation, const boost::system::error_code& ec,
                    const boost::asio::ip::tcp::resolver::results_type& results);
   void on_connected(std::uint64_t generation, const boost::system::error_code& ec);
+  void start_tls(std::uint64_t generation);
+  void on_handshake(std::uint64_t generation, const boost::system::error_code& ec);
+  void remote_up();
+  // Calls f with the stream of the remote connection: TLS or the socket.
+  template <class F>
+  void with_stream(F&& f) {
+#ifdef TERN_WITH_TLS
+    if (options_.tls_context) return f(*tls_);
+#endif
+    f(socket_);
+  }
   void do_read();
   void on_read(std::uint64_t generation, const boost::system::error_code& ec, std::size_t n);
   void do_write();
@@ -57,7 +71,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void link_down();
   void schedule_restart(std::chrono::milliseconds delay);
   void notify_locally(bool up);
-  const remote_address& address() const { return options_.addresses[address_index_]; }
+  const remote_address& address() const {
+    return options_.addresses[address_index_];
+  }
 
   const bridge_options options_;
   broker::broker& broker_;
@@ -67,6 +83,11 @@ class bridge : public std::enable_shared_from_this<bridge> {
   backoff backoff_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
+#ifdef TERN_WITH_TLS
+  // TLS over socket_, one per connection (options_.tls_context set).
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  std::string tls_refusal_;  // why the remote's certificate failed verification
+#endif
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer restart_timer_;
   std::shared_ptr<local_link> link_;

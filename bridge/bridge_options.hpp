@@ -5,11 +5,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "mqtt/codec/types.hpp"
+#include "tls/settings.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace tern::bridge {
 
@@ -48,6 +54,10 @@ struct bridge_options {
   std::string local_clientid;   // default: local.REMOTE_CLIENTID
   std::optional<std::string> remote_username, remote_password;
   std::vector<topic_rule> topics;
+  // bridge_cafile / bridge_capath given: TLS to the remote, with the
+  // context app/ built from these settings (null: plain TCP).
+  std::optional<tls::client_settings> tls;
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
 
   // mosquitto's state topic: 1 when connected, 0 otherwise, retained.
   std::string notification_topic() const {

@@ -1,12 +1,9 @@
 #include "net/tcp_connection.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
-#include "net/connection_set.hpp"
 #include "net/exact_allocator.hpp"
-#include "net/write_coalescer.hpp"
 #include "session/broker.hpp"
 
 namespace tern::net {
@@ -17,57 +14,23 @@ namespace {
 // Bytes asked of the socket per read; large enough to take many small
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
-
-std::uint32_t milliseconds_now() {
-  return static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch())
-          .count());
-}
-
-std::string describe(const tcp_connection::socket_type& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 }  // namespace
 
 tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
                                connection_set& set)
-    : socket_(std::move(socket)),
-      broker_(b),
-      set_(set),
-      handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
-      remote_(describe(socket_)),
-      worker_(worker),
-      last_write_ms_(milliseconds_now() - write_coalescer::window.count()) {
+    : stream_connection(socket, b, worker, set), socket_(std::move(socket)) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
 }
 
-tcp_connection::~tcp_connection() {
-  handler_->transport_gone();
-  wheel().remove(*this);
-}
-
-deadline_wheel<connection>& tcp_connection::wheel() {
-  return set_.of(worker_);
-}
-
 void tcp_connection::start() {
-  self_ = self();
-  wheel().file(*this, handler_->next_deadline());
+  begin();
   do_read();
 }
 
 void tcp_connection::shut_down() {
   handler_->kick(mqtt::reason_code::server_shutting_down);
-}
-
-void tcp_connection::abandon() {
-  finish();
-  self_.reset();
 }
 
 // --- reading ---------------------------------------------------------------------
@@ -115,36 +78,6 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 }
 
 // --- writing -----------------------------------------------------------------------
-
-void tcp_connection::output_ready() {
-  if (write_in_flight_ || write_posted_ || finished_) return;
-  if (!handler_->output_urgent() && !write_coalescer::in_flush()) {
-    if (output_held_) return;
-    const std::uint32_t since = milliseconds_now() - last_write_ms_;
-    const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
-    if (since < window) {  // wrote recently: wait for company until the window ends
-      output_held_ = true;
-      set_.coalescer(worker_).hold(self(),
-                                   clock::now() + std::chrono::milliseconds(window - since));
-      return;
-    }
-  }
-  post_write();
-}
-
-void tcp_connection::release_output() {
-  output_held_ = false;
-  if (!write_posted_) do_write();
-}
-
-void tcp_connection::post_write() {
-  if (write_in_flight_ || write_posted_ || finished_) return;
-  write_posted_ = true;
-  asio::post(socket_.get_executor(), [self = self()] {
-    self->write_posted_ = false;
-    self->do_write();
-  });
-}
 
 void tcp_connection::do_write() {
   if (write_in_flight_ || finished_) return;
@@ -201,35 +134,13 @@ void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n
   do_write();
 }
 
-void tcp_connection::close_after_output() {
-  closing_ = true;
-  if (!write_in_flight_) post_write();
-}
-
 void tcp_connection::finish() {
   if (finished_) return;
   finished_ = true;
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  // Pending operations hold it until they complete (cancelled by the close).
-  self_.reset();
-}
-
-// --- deadlines -------------------------------------------------------------------------
-
-void tcp_connection::file_deadline() {
-  if (finished_) return;
-  auto deadline = handler_->next_deadline();
-  if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
-}
-
-void tcp_connection::on_deadline(clock::time_point now) {
-  if (finished_) return;  // out of the wheel now, until destroyed
-  const auto keep = self();
-  if (auto deadline = handler_->next_deadline(); deadline && *deadline <= now)
-    handler_->on_timer(now);
-  if (!finished_) wheel().file(*this, handler_->next_deadline());
+  release_self();
 }
 
 }  // namespace tern::net

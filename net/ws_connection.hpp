@@ -91,10 +91,12 @@ void append_close_frame(std::vector<std::uint8_t>& out, std::uint16_t code);
 template <class NextLayer>
 class ws_connection final : public connection {
  public:
+  // `keep`: what the stream refers to and must outlive it (the TLS context).
   template <class... Args>
-  ws_connection(std::shared_ptr<const ws_policy> policy, broker::broker& b, unsigned worker,
-                connection_set& set, Args&&... next_layer)
-      : stream_(std::forward<Args>(next_layer)...),
+  ws_connection(std::shared_ptr<const ws_policy> policy, std::shared_ptr<void> keep,
+                broker::broker& b, unsigned worker, connection_set& set, Args&&... next_layer)
+      : keep_(std::move(keep)),
+        stream_(std::forward<Args>(next_layer)...),
         policy_(std::move(policy)),
         broker_(b),
         set_(set),
@@ -487,6 +489,7 @@ class ws_connection final : public connection {
     upgrade_response response;
   };
 
+  std::shared_ptr<void> keep_;  // before the stream, which refers to it
   NextLayer stream_;
   std::shared_ptr<const ws_policy> policy_;
   broker::broker& broker_;

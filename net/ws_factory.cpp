@@ -79,7 +79,7 @@ void append_close_frame(std::vector<std::uint8_t>& out, std::uint16_t code) {
 connection_factory make_ws_factory(std::shared_ptr<const ws_policy> policy) {
   return [policy = std::move(policy)](accepted_socket socket, broker::broker& b, unsigned worker,
                                       connection_set& set) -> std::shared_ptr<connection> {
-    return std::make_shared<ws_connection<accepted_socket>>(policy, b, worker, set,
+    return std::make_shared<ws_connection<accepted_socket>>(policy, nullptr, b, worker, set,
                                                             std::move(socket));
   };
 }

@@ -12,9 +12,23 @@
 #include "net/server.hpp"
 #include "net/ws_policy.hpp"
 
+#ifdef TERN_WITH_TLS
+namespace tern::tls {
+class server_context;
+}
+#endif
+
 namespace tern::net {
 
 // MQTT over plain WebSocket (ws://).
 connection_factory make_ws_factory(std::shared_ptr<const ws_policy> policy);
+
+#ifdef TERN_WITH_TLS
+// MQTT over secure WebSocket (wss://): the same connection over TLS, each
+// with the listener's context current when it is accepted (a SIGHUP reload
+// serves new connections only).
+connection_factory make_wss_factory(std::shared_ptr<const ws_policy> policy,
+                                    std::shared_ptr<tls::server_context> contexts);
+#endif
 
 }  // namespace tern::net

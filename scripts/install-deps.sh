@@ -14,6 +14,8 @@ packages=(
   # third-party MQTT peers for end-to-end tests and the reference broker
   # the benchmarks compare against
   mosquitto mosquitto-clients python3 python3-paho-mqtt openssl
+  # certificates made at test time for the TLS end-to-end tests
+  python3-cryptography
   # MQTT.js over WebSocket from Node and from a real browser (tests/e2e/js)
   nodejs chromium
 )

@@ -17,10 +17,13 @@ namespace {
 
 // Topics only the broker publishes to, whatever the ACL says: clients may
 // not fake $SYS statistics, and `$share/...` is a subscription syntax, not a
-// topic (mosquitto refuses both the same way).
+// topic (mosquitto refuses both the same way). The one exception, as in
+// mosquitto, is a bridge's state notice, which other brokers' bridges send
+// (and set as their will) under $SYS/broker/connection/NAME/state.
 bool reserved_for_broker(std::string_view topic) {
   const auto first_level = topic.substr(0, topic.find('/'));
-  return first_level == "$SYS" || first_level == "$share";
+  if (first_level == "$share") return true;
+  return first_level == "$SYS" && !mqtt::topic_matches("$SYS/broker/connection/+/state", topic);
 }
 
 bool allowed(const broker_config& config, const client_identity& who, topic_access access,
@@ -45,7 +48,15 @@ bool client_handler::admit(const mqtt::connect& c) {
     engine_.reject(reason);
     return false;
   };
-  if (c.username && rules != nullptr && rules->checks_passwords()) {
+  // A user name from the client's certificate needs no password (mosquitto).
+  std::optional<std::string> tls_name = transport_ ? transport_->tls_username() : std::nullopt;
+  if (tls_name) {
+    if (tls_name->empty()) {
+      return refuse_now(mqtt::reason_code::bad_user_name_or_password,
+                        "the listener takes the user name from the client's certificate, and "
+                        "the client presented none");
+    }
+  } else if (c.username && rules != nullptr && rules->checks_passwords()) {
     if (!rules->check_password(*c.username, c.password)) {
       // A guess, or a typo: answered late, later for each failure in a row
       // from the same address (login_throttle).
@@ -65,10 +76,10 @@ bool client_handler::admit(const mqtt::connect& c) {
                       c.username ? "no password_file to check the user name"
                                  : "anonymous clients are not allowed");
   }
-  username_ = c.username;
+  username_ = tls_name ? std::move(tls_name) : c.username;
   // A will is a publication like any other: refused at CONNECT rather than
   // silently dropped when the connection dies.
-  if (c.will && !allowed(config, {c.client_id, c.username ? &*c.username : nullptr},
+  if (c.will && !allowed(config, {c.client_id, username_ ? &*username_ : nullptr},
                          topic_access::write, c.will->topic))
     return refuse_now(mqtt::reason_code::not_authorized, "will topic '" + c.will->topic + "'");
   return true;

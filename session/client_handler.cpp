@@ -129,6 +129,7 @@ void client_handler::on_connect(mqtt::connect& c) {
     session_expiry_ = c.clean_start ? 0 : never_expires;
   }
   clean_start_ = c.clean_start;
+  bridge_ = c.bridge;
   if (c.will) will_ = std::make_unique<mqtt::will_message>(std::move(*c.will));
   response_information_requested_ = v5 && c.properties.request_response_information == 1;
   authorizing_ = true;
@@ -284,6 +285,13 @@ void client_handler::on_subscribe(mqtt::subscribe& s,
     }
     subscription_record record{entry.options, identifier};
     record.options.max_qos = std::min(entry.options.max_qos, mqtt::qos::exactly_once);
+    if (bridge_ && !shared) {
+      // A 3.1.1 bridge cannot ask for these, and needs them as a v5 bridge
+      // would: what it published must not come back to it (a loop), and
+      // the retain flag must cross with the message (as mosquitto does).
+      record.options.no_local = true;
+      record.options.retain_as_published = true;
+    }
     const bool existed = broker_.subscribe(session_, entry.filter, record);
     ack.reasons.push_back(static_cast<mqtt::reason_code>(record.options.max_qos));
     // Retained messages go to new subscribers, never on shared ones

@@ -108,8 +108,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   std::uint32_t session_expiry_ = 0;
   bool authorizing_ = false;
   bool assigned_client_id_ = false;
-  bool clean_start_ = false;                        // for the log line
-  bool response_information_requested_ = false;     // v5 Request Response Information 1
+  bool clean_start_ = false;                     // for the log line
+  bool bridge_ = false;                          // another broker's bridge (mqtt::connect::bridge)
+  bool response_information_requested_ = false;  // v5 Request Response Information 1
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
   bool close_handled_ = false;

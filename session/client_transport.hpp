@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace tern::broker {
@@ -26,6 +27,12 @@ class client_transport : public std::enable_shared_from_this<client_transport> {
   virtual client_handler& handler() noexcept = 0;
   virtual unsigned worker() const noexcept = 0;
   virtual const std::string& remote_address() const noexcept = 0;
+  // TLS listeners with use_identity_as_username / use_subject_as_username:
+  // the user name the client's certificate (or PSK identity) gives. As in
+  // mosquitto it replaces CONNECT's user name, and no password is checked;
+  // empty when the client presented none (refused). nullopt: the user name
+  // comes from CONNECT.
+  virtual std::optional<std::string> tls_username() const { return std::nullopt; }
 };
 
 }  // namespace tern::broker

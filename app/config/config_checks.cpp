@@ -115,11 +115,14 @@ void config_parser::check_bridge(std::size_t i) const {
                                             "certificate needs both",
                                             b.name, has, lacks));
   }
-  if (seen.contains("bridge_certfile") && !seen.contains("bridge_cafile")) {
-    throw config_error(at("bridge_certfile"),
-                       fmt::format("bridge `{}` uses TLS only when bridge_cafile is given; add "
-                                   "`bridge_cafile PATH` for the remote broker's CA",
-                                   b.name));
+  const bool tls = seen.contains("bridge_cafile") || seen.contains("bridge_capath");
+  for (std::string_view key : {"bridge_certfile", "bridge_tls_version"}) {
+    if (seen.contains(key) && !tls) {
+      throw config_error(at(key), fmt::format("bridge `{}` uses TLS only when bridge_cafile or "
+                                              "bridge_capath is given; add `bridge_cafile PATH` "
+                                              "for the remote broker's CA",
+                                              b.name));
+    }
   }
 }
 

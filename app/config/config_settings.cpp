@@ -349,6 +349,8 @@ void config_parser::apply_bridge(std::size_t i, const directive& d) {
   } else if (key == "cleansession" || key == "bridge_insecure" || key == "try_private" ||
              key == "notifications" || key == "round_robin") {
     value = read_bool(d) ? "true" : "false";
+  } else if (key == "bridge_tls_version") {
+    value = read_choice(d, {"tlsv1.2", "tlsv1.3"});
   } else if (key == "bridge_protocol_version") {
     value = read_choice(d, {"mqttv31", "mqttv311", "mqttv50"});
   } else if (key == "start_type") {
@@ -379,7 +381,7 @@ void config_parser::apply_bridge(std::size_t i, const directive& d) {
     value = joined(words);
   } else {
     // Strings: remote_clientid, remote_username, remote_password, local_clientid,
-    // bridge_cafile, bridge_certfile, bridge_keyfile. Keyed by the canonical
+    // bridge_cafile, bridge_capath, bridge_certfile, bridge_keyfile. Keyed by the canonical
     // name, so `clientid` then `remote_clientid` is a duplicate too.
     if (const auto it = seen.find(key); it != seen.end()) {
       fail(d, fmt::format("`{}` is already set at {}; keep only one of the two lines", key,

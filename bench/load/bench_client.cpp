@@ -34,17 +34,27 @@ void bench_client::start(const tcp::endpoint& broker) {
     boost::system::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     in_.resize(options_.read_buffer);
-    mqtt::connect c;
-    c.version = options_.version;
-    c.clean_start = !options_.persistent;
-    if (options_.persistent && c.version == mqtt::protocol_version::v5)
-      c.properties.session_expiry_interval = 3600;
-    c.keep_alive = options_.keep_alive;
-    c.client_id = options_.client_id;
-    send(c);
-    flush();
-    do_read();
+    if (options_.tls == nullptr) return send_connect();
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *options_.tls);
+    tls_->async_handshake(asio::ssl::stream_base::client,
+                          [this](const boost::system::error_code& e) {
+                            if (e) return fail("TLS handshake: " + e.message());
+                            send_connect();
+                          });
   });
+}
+
+void bench_client::send_connect() {
+  mqtt::connect c;
+  c.version = options_.version;
+  c.clean_start = !options_.persistent;
+  if (options_.persistent && c.version == mqtt::protocol_version::v5)
+    c.properties.session_expiry_interval = 3600;
+  c.keep_alive = options_.keep_alive;
+  c.client_id = options_.client_id;
+  send(c);
+  flush();
+  do_read();
 }
 
 void bench_client::disconnect() {
@@ -82,8 +92,10 @@ void bench_client::send(const mqtt::packet& p) {
 void bench_client::flush() {
   if (!writing_.empty() || out_.empty() || !socket_.is_open()) return;
   std::swap(writing_, out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [this](const boost::system::error_code& ec, std::size_t) { on_write(ec); });
+  with_stream([this](auto& stream) {
+    asio::async_write(stream, asio::buffer(writing_),
+                      [this](const boost::system::error_code& ec, std::size_t) { on_write(ec); });
+  });
 }
 
 void bench_client::on_write(const boost::system::error_code& ec) {
@@ -100,9 +112,11 @@ void bench_client::on_write(const boost::system::error_code& ec) {
 }
 
 void bench_client::do_read() {
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
-      [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); });
+  with_stream([this](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
+        [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); });
+  });
 }
 
 void bench_client::on_read(const boost::system::error_code& ec, std::size_t n) {

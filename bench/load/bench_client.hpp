@@ -12,11 +12,14 @@
 // is locked. Thread: the io_context's only.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include "mqtt/codec/packets.hpp"
 
@@ -44,6 +47,8 @@ struct client_options {
   // Large for busy clients so one read drains many packets; small for the
   // thousands of idle ones (it grows when a packet needs more).
   std::size_t read_buffer = 64 * 1024;
+  // Set: MQTT over TLS with this context (shared by all clients).
+  boost::asio::ssl::context* tls = nullptr;
 };
 
 class bench_client {
@@ -85,12 +90,20 @@ class bench_client {
   void flush();
 
  private:
+  void send_connect();
+  // Calls f with the connection's stream: TLS or the socket.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_) return f(*tls_);
+    f(socket_);
+  }
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   bool dispatch(mqtt::packet& p, std::uint64_t now_ns);
   void on_write(const boost::system::error_code& ec);
 
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   client_options options_;
   client_observer& observer_;
   std::vector<std::uint8_t> in_;

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   long broker_pid = 0;
   int concurrency = 200;
   bool persistent = false;
+  bool tls = false;
 
   std::vector<std::string> names;
   for (const auto& [name, spec] : presets())
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10'000));
   cli.add_flag("--persistent", persistent,
                "persistent sessions (clean start 0): the broker stores what it queues");
+  cli.add_flag("--tls", tls, "MQTT over TLS (the broker's certificate is not checked)");
   CLI11_PARSE(cli, argc, argv);
 
   scenario_spec spec = presets().at(scenario_name);
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   spec.broker_pid = broker_pid;
   spec.connect_concurrency = static_cast<std::uint32_t>(concurrency);
   spec.persistent = persistent;
+  spec.tls = tls;
 
   const long files = tern::bench::raise_file_limit();
   if (spec.shape == topology::idle && files >= 0 && static_cast<long>(spec.clients) + 64 > files) {

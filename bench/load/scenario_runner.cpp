@@ -78,6 +78,7 @@ void scenario_runner::build_clients() {
     o.version = spec_.version;
     o.keep_alive = 600;
     o.persistent = spec_.persistent;
+    if (spec_.tls) o.tls = &tls_;
     if (spec_.shape == topology::idle) o.read_buffer = 256;
     return o;
   };

@@ -22,6 +22,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "bench/load/bench_client.hpp"
@@ -52,6 +53,7 @@ struct scenario_spec {
   long broker_pid = 0;  // 0: do not read the broker's CPU and memory
   std::uint32_t connect_concurrency = 200;
   bool persistent = false;  // sessions outlive connections (clean start 0)
+  bool tls = false;         // MQTT over TLS (the broker's certificate is not checked)
 };
 
 class scenario_runner final : public client_observer {
@@ -80,6 +82,7 @@ class scenario_runner final : public client_observer {
   boost::asio::io_context io_;
   scenario_spec spec_;
   boost::asio::ip::tcp::endpoint broker_;
+  boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};  // used if spec_.tls
   phase phase_ = phase::connecting;
   delivery_log log_;
   std::vector<std::unique_ptr<publisher>> publishers_;

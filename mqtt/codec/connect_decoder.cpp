@@ -23,11 +23,14 @@ constexpr std::uint8_t username = 0x80;
 // (levels 4, 5) or "MQIsdp" (level 3), or a level the name does not go
 // with, is unsupported_protocol_version: [MQTT-3.1.2-1] lets the server
 // answer a wrong name with 0x84, [MQTT-3.1.2-2] a wrong level with 0x84 /
-// return code 1. The engine may also just close.
-reason_code read_protocol(byte_reader& in, protocol_version& out) {
+// return code 1. The engine may also just close. Levels 3 and 4 may carry
+// mosquitto's bridge marker in their top bit.
+reason_code read_protocol(byte_reader& in, protocol_version& out, bool& bridge) {
   std::string_view name;
   std::uint8_t level = 0;
   if (!in.read_utf8(name) || !in.read_u8(level)) return reason_code::malformed_packet;
+  bridge = (level & 0x80) != 0 && (level & 0x7F) != 5;
+  if (bridge) level &= 0x7F;
   if (name == "MQTT" && (level == 4 || level == 5)) {
     out = static_cast<protocol_version>(level);
     return reason_code::success;
@@ -87,7 +90,8 @@ reason_code read_will(byte_reader& in, std::uint8_t flags, protocol_version v, w
 }  // namespace
 
 reason_code decode_connect(byte_reader& in, connect& out) {
-  if (const auto rc = read_protocol(in, out.version); rc != reason_code::success) return rc;
+  if (const auto rc = read_protocol(in, out.version, out.bridge); rc != reason_code::success)
+    return rc;
   const protocol_version v = out.version;
   std::uint8_t flags = 0;
   if (!in.read_u8(flags) || !in.read_u16(out.keep_alive)) return reason_code::malformed_packet;

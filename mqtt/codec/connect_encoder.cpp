@@ -43,7 +43,7 @@ std::size_t body_size(const connect& p) noexcept {
 void write_body(byte_writer& out, const connect& p) noexcept {
   const bool v5 = p.version == protocol_version::v5;
   out.string(protocol_name(p.version));
-  out.u8(static_cast<std::uint8_t>(p.version));
+  out.u8(static_cast<std::uint8_t>(p.version) | (p.bridge && !v5 ? 0x80 : 0x00));
   out.u8(connect_flags(p));
   out.u16(p.keep_alive);
   if (v5) write_properties(out, p.properties, properties_size(p.properties));

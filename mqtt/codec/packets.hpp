@@ -38,6 +38,9 @@ struct connect {
   std::optional<std::string> username;
   std::optional<std::string> password;  // binary data
   connect_properties properties;
+  // mosquitto's bridge marker (its bridges' `try_private`): the top bit of
+  // a 3.1 / 3.1.1 protocol level, saying the client is another broker.
+  bool bridge = false;
 
   bool operator==(const connect&) const = default;
 };

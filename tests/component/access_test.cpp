@@ -280,5 +280,24 @@ TEST(Access, NobodyPublishesToSys) {
   EXPECT_TRUE(sub.messages().empty());
 }
 
+// Except a bridge's state notice, which bridges of other brokers publish
+// and set as their will (mosquitto allows exactly this topic too).
+TEST(Access, BridgesMayPublishTheirStateUnderSys) {
+  world w(1);
+  test_client bridge(w, "bridge", v::v3_1_1, 0);
+  test_client sub(w, "sub", v::v5, 0);
+  connect_options o;
+  o.bridge = true;
+  o.will = mqtt::will_message{};
+  o.will->topic = "$SYS/broker/connection/edge-1/state";
+  o.will->payload = mqtt::shared_bytes::copy_of("0");
+  ASSERT_TRUE(bridge.connect(std::move(o)));
+  ASSERT_TRUE(sub.connect());
+  ASSERT_TRUE(sub.subscribe("$SYS/broker/connection/#", qos::at_least_once));
+  bridge.publish("$SYS/broker/connection/edge-1/state", "1", qos::at_least_once);
+  bridge.publish("$SYS/broker/connection/edge-1/other", "x", qos::at_least_once);
+  EXPECT_EQ(sub.payloads(), std::vector<std::string>{"1"});
+}
+
 }  // namespace
 }  // namespace tern::broker::test

@@ -82,6 +82,7 @@ struct connect_options {
   std::uint16_t keep_alive = 0;
   std::optional<std::string> username;
   std::optional<std::string> password;
+  bool bridge = false;  // mosquitto's bridge marker (3.1 / 3.1.1)
 };
 
 inline mqtt::subscription_options sub_options(qos max_qos, bool no_local = false,
@@ -112,6 +113,7 @@ class test_client {
     c.version = version_;
     c.client_id = id_;
     c.clean_start = o.clean_start;
+    c.bridge = o.bridge;
     c.keep_alive = o.keep_alive;
     c.will = std::move(o.will);
     c.username = std::move(o.username);

@@ -266,6 +266,29 @@ TEST(Routing, SharedSubscriptionPrefersConnectedMembers) {
 }
 
 // A shared subscription with No Local is a protocol error [MQTT-3.8.3-4].
+// A 3.1.1 client with mosquitto's bridge marker is another broker: its
+// own publications do not come back (a loop between the two brokers) and
+// the retain flag stays on what it receives, as mosquitto treats bridges.
+TEST(Routing, BridgeMarkerGivesNoLocalAndRetainAsPublished) {
+  world w(2);
+  test_client bridge(w, "bridge", v::v3_1_1, 0);
+  test_client plain(w, "plain", v::v3_1_1, 1);
+  connect_options as_bridge;
+  as_bridge.bridge = true;
+  ASSERT_TRUE(bridge.connect(as_bridge));
+  ASSERT_TRUE(plain.connect());
+  ASSERT_TRUE(bridge.subscribe("site/#", qos::at_least_once));
+  ASSERT_TRUE(plain.subscribe("site/#", qos::at_least_once));
+
+  bridge.publish("site/from-bridge", "echo?", qos::at_least_once);
+  plain.publish("site/status", "up", qos::at_least_once, /*retain=*/true);
+  EXPECT_EQ(plain.payloads(), (std::vector<std::string>{"echo?", "up"}));
+  ASSERT_EQ(bridge.messages().size(), 1u) << "the bridge's own message came back";
+  EXPECT_EQ(bridge.messages()[0].payload.view(), "up");
+  EXPECT_TRUE(bridge.messages()[0].retain) << "retain as published";
+  EXPECT_FALSE(plain.messages()[1].retain) << "a plain live subscriber sees retain 0";
+}
+
 TEST(Routing, SharedSubscriptionWithNoLocalIsProtocolError_MQTT_3_8_3_4) {
   world w(1);
   test_client c(w, "c", v::v5, 0);

@@ -1,11 +1,11 @@
-"""Bridges: tern bridged to Debian's mosquitto (started by the test on its
-own port) in both directions, with topic prefixes, retained messages, the
-$SYS state notice, loop prevention, and the durability promise across a
-remote outage and a kill -9 of tern during it.
+"""Bridges: tern bridged to Debian's mosquitto and to a second tern (each
+started by the test on its own port) in both directions, with topic
+prefixes, retained messages, the $SYS state notice, loop prevention, and the
+durability promise across a remote outage and a kill -9 of tern during it.
 
-tern is the broker under test ($TERN_E2E_BROKER); the remote is always
-/usr/sbin/mosquitto, so these tests are skipped when the suite is run
-against mosquitto itself.
+tern is the broker under test ($TERN_E2E_BROKER); the remote is
+/usr/sbin/mosquitto or that same tern, so these tests are skipped when the
+suite is run against mosquitto itself.
 """
 
 import os
@@ -30,6 +30,10 @@ def start_mosquitto(settings=()):
     remote = Broker(["user root", *settings])
     remote.executable = MOSQUITTO
     return remote.start()
+
+
+def start_tern(settings=()):
+    return Broker(list(settings)).start()
 
 
 def stop_keeping_state(broker):
@@ -58,9 +62,10 @@ def wait_for(predicate, timeout, what):
 @unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as the remote")
 class BridgeToMosquitto(unittest.TestCase):
     version = "mqttv311"
+    start_remote = staticmethod(start_mosquitto)
 
     def start_pair(self, topics, local_settings=()):
-        self.remote = start_mosquitto()
+        self.remote = self.start_remote()
         self.addCleanup(self.remote.stop)
         lines = ["persistence false", *local_settings,
                  *bridge_lines(self.remote, *topics, version=self.version)]
@@ -138,6 +143,16 @@ class BridgeToMosquittoV5(BridgeToMosquitto):
     version = "mqttv50"
 
 
+class BridgeToTern(BridgeToMosquitto):
+    """The same with a second tern as the remote; over 3.1.1 the bridge
+    sends mosquitto's bridge marker (try_private), which tern honours."""
+    start_remote = staticmethod(start_tern)
+
+
+class BridgeToTernV5(BridgeToTern):
+    version = "mqttv50"
+
+
 @unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's bridge is under test")
 @unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as the remote")
 class BridgeOutage(unittest.TestCase):
@@ -145,9 +160,12 @@ class BridgeOutage(unittest.TestCase):
     -9 during the outage and both restart: every message tern acknowledged
     reaches the remote, and no QoS 2 message twice."""
 
+    remote_settings = ["persistence true", "persistence_location ./",
+                       "max_queued_messages 0", "max_inflight_messages 20"]
+    start_remote = staticmethod(start_mosquitto)
+
     def test_remote_outage_and_kill9_lose_nothing(self):
-        remote = start_mosquitto(["persistence true", "persistence_location ./",
-                                  "max_queued_messages 0", "max_inflight_messages 20"])
+        remote = self.start_remote(self.remote_settings)
         self.addCleanup(remote.stop)
         local = Broker(["persistence true", "persistence_location data",
                         "max_queued_messages 0",
@@ -155,7 +173,8 @@ class BridgeOutage(unittest.TestCase):
         self.addCleanup(local.stop)
 
         # The remote subscriber's session exists and is offline throughout:
-        # mosquitto queues (and saves at SIGTERM) what the bridge delivers.
+        # the remote queues (and keeps across its restart) what the bridge
+        # delivers.
         sub = PahoClient(remote, "remote-sub", clean=False)
         sub.connect()
         sub.subscribe("site/load/#", qos=2)
@@ -203,8 +222,15 @@ class BridgeOutage(unittest.TestCase):
         q2 = [p for p in payloads if p.startswith("q2-")]
         duplicates = {p for p in q2 if q2.count(p) > 1}
         self.assertFalse(duplicates, f"QoS 2 delivered twice: {sorted(duplicates)[:5]}")
-        print(f"bridge outage: {expected} acknowledged ({during_outage} during the outage), "
-              f"{len(received)} received at the remote, 0 lost, 0 QoS 2 duplicates")
+        print(f"bridge outage ({type(self).__name__}): {expected} acknowledged "
+              f"({during_outage} during the outage), {len(received)} received at the "
+              "remote, 0 lost, 0 QoS 2 duplicates")
+
+
+class BridgeOutageToTern(BridgeOutage):
+    remote_settings = ["persistence true", "persistence_location data",
+                       "max_queued_messages 0", "max_inflight_messages 20"]
+    start_remote = staticmethod(start_tern)
 
 
 @unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's refusals are under test")

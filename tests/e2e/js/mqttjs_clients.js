@@ -3,9 +3,10 @@
 // WebSocket and from one over TCP, at the QoS it was sent. Exits 0 when
 // every message arrived as sent, 1 otherwise (saying what is missing).
 //
-//   node mqttjs_clients.js --ws URL [--tcp URL] [--timeout MS]
+//   node mqttjs_clients.js --ws URL [--tcp URL] [--ca FILE] [--timeout MS]
 //
-// URL: ws://127.0.0.1:PORT/mqtt, wss://..., mqtt://127.0.0.1:PORT.
+// URL: ws://127.0.0.1:PORT/mqtt, wss://127.0.0.1:PORT/mqtt (the server's
+// certificate must chain to --ca and name localhost), mqtt://127.0.0.1:PORT.
 // Run by tests/e2e/test_ws_js.py with the broker it started.
 'use strict';
 
@@ -28,7 +29,11 @@ const timeoutMs = Number(args.timeout);
 
 function connect(url, clientId, protocolVersion) {
   const options = { clientId, protocolVersion, reconnectPeriod: 0, connectTimeout: timeoutMs };
-  if (args.ca) options.ca = require('node:fs').readFileSync(args.ca);
+  if (args.ca) {
+    options.ca = require('node:fs').readFileSync(args.ca);
+    options.servername = 'localhost';  // checked against the certificate
+    options.rejectUnauthorized = true;
+  }
   const client = mqtt.connect(url, options);
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "bridge/relay.hpp"
@@ -168,15 +169,39 @@ TEST_F(relay_test, RemoteCloseEndsTheLocalSessionConnectionToo) {
   EXPECT_EQ(take<disconnect_received>(local_events_).size(), 1u);
 }
 
+// The CONNECT the relay sent to the remote, as the remote decoded it.
 TEST_F(relay_test, RemoteRefusingTheBridgeMarkerIsTriedAgainWithout) {
   options_.try_private = true;
+  const auto sent_connect = [this] {
+    std::vector<std::uint8_t> bytes;
+    relay_.take_remote_output(bytes);
+    server_engine remote(engine_limits{}, now_);
+    remote.on_bytes(bytes, now_);
+    std::vector<engine_event> events;
+    remote.take_events(events);
+    auto* c = events.empty() ? nullptr : std::get_if<connect_requested>(&events.front());
+    return c ? std::optional<mqtt::connect>(c->packet) : std::nullopt;
+  };
   relay_.remote_opened(now_);
-  settle();
+  const auto first = sent_connect();
+  ASSERT_TRUE(first && first->bridge) << "3.1.1 with try_private: the marker";
+  // A broker that does not know the marker answers "unacceptable protocol
+  // level" (3.1.1 return code 1).
+  const std::vector<std::uint8_t> refused{0x20, 0x02, 0x00, 0x01};
+  relay_.on_remote_bytes(refused, now_);
   std::vector<relay_event> events;
   ASSERT_TRUE(relay_.take_events(events));
   EXPECT_EQ(events.back(), relay_event::down);
   EXPECT_EQ(relay_.last_reason(), reason_code::unsupported_protocol_version);
-  remote_ = server_engine(engine_limits{}, now_);
+  relay_.remote_opened(now_);
+  const auto second = sent_connect();
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->bridge) << "tried again without the marker";
+}
+
+// tern as the remote knows the marker (mqtt::connect::bridge) and accepts it.
+TEST_F(relay_test, TernAsRemoteAcceptsTheBridgeMarker) {
+  options_.try_private = true;
   relay_.remote_opened(now_);
   settle();
   EXPECT_TRUE(relay_.is_up());

@@ -65,6 +65,28 @@ TEST(V311Connect, Minimal) {
   EXPECT_TRUE(encodes_to(expected, v311, wire));
 }
 
+// Not in the spec: mosquitto's bridges (try_private) set the top bit of the
+// protocol level to say they are brokers; accepted for levels 3 and 4 only
+// (0x85 stays unsupported, see vectors_malformed_test).
+TEST(V311Connect, MosquittoBridgeMarker) {
+  const bytes wire =
+      hex("10 10"              // fixed header: CONNECT; remaining length 16
+          "00 04 4d 51 54 54"  // protocol name "MQTT"
+          "84"                 // protocol level 4 with the bridge bit
+          "02"                 // connect flags: clean session
+          "00 3c"              // keep alive 60 s
+          "00 04 74 65 72 6e"  // client identifier "tern"
+      );
+  mqtt::connect got;
+  ASSERT_TRUE(decodes_as(wire, v311, got));
+  EXPECT_EQ(got.version, v311);
+  EXPECT_TRUE(got.bridge);
+  EXPECT_EQ(got.client_id, "tern");
+  EXPECT_TRUE(encodes_to(got, v311, wire));
+  got.bridge = false;
+  EXPECT_FALSE(encodes_to(got, v311, wire)) << "the marker is written only when set";
+}
+
 // 3.1: flags byte 0xCE and keep alive 10 as in the non-normative example of
 // figure 3.6, with the payload fields in the order of [MQTT-3.1.3-1].
 TEST(V311Connect, WillUserNameAndPassword) {

@@ -343,6 +343,8 @@ std::string sample(std::string_view name, const std::string& existing_dir) {
   if (n == "restart_timeout") return "connection b\naddress h\n" + n + " 20";
   if (n == "remote_password" || n == "password")
     return "connection b\naddress h\nusername u\n" + n + " p";
+  if (n == "bridge_tls_version")
+    return "connection b\naddress h\nbridge_cafile ca\n" + n + " tlsv1.3";
   if (n == "bridge_certfile" || n == "bridge_keyfile") {
     return "connection b\naddress h\nbridge_cafile ca\nbridge_certfile c\nbridge_keyfile k";
   }
