@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "app/websocket_settings.hpp"
 #include "auth/auth_file_error.hpp"
 #include "auth/file_access_control.hpp"
 
@@ -72,6 +73,7 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     auto ep = plain_endpoint(l.bind_address, l.port);
     // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
     if (l.protocol == "mqtt") ep.make_connection = tls.connection_factory(i);
+    if (l.protocol == "websockets") ep.make_connection = websocket_factory(l, cfg, tls.context(i));
     ep.max_connections = l.max_connections;
     if (cfg.per_listener_settings) {
       // mosquitto's per_listener_settings: this listener's own files (none

@@ -16,7 +16,11 @@ packages=(
   mosquitto mosquitto-clients python3 python3-paho-mqtt openssl
   # certificates made at test time for the TLS end-to-end tests
   python3-cryptography
+  # MQTT.js over WebSocket from Node and from a real browser (tests/e2e/js)
+  nodejs chromium
 )
+# npm: Debian's package, unless a node that brings its own npm is installed.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,27 +29,36 @@ for p in "${packages[@]}"; do
   fi
 done
 
-# The arm64 cross step of test.sh: Debian's cross compiler, qemu-user and
-# the :arm64 libraries (cross/install-deps.sh; quiet when all present).
-# TERN_SKIP_CROSS=1 skips that step, and this.
-if [[ "${TERN_SKIP_CROSS:-0}" != 1 ]]; then
+# The opt-in arm64 cross step of test.sh (TERN_CROSS=1): Debian's cross
+# compiler, qemu-user and the :arm64 libraries (quiet when all present).
+if [[ "${TERN_CROSS:-0}" == 1 ]]; then
   "$(dirname "$0")/../cross/install-deps.sh" arm64
 fi
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all packages present"
-  exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# Debian starts the mosquitto service on install; tests and benchmarks start
-# their own instances on free ports, so the system one must not hold 1883.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  # Debian starts the mosquitto service on install; tests and benchmarks start
+  # their own instances on free ports, so the system one must not hold 1883.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+fi
+
+# MQTT.js for the WebSocket tests, exactly as package-lock.json says; again
+# only when the lock file changed since the last install.
+js_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/js"
+lock_sum=$(sha256sum "$js_dir/package-lock.json" | cut -d' ' -f1)
+stamp="$js_dir/node_modules/.tern-installed"
+if [[ ! -f $stamp || $(cat "$stamp") != "$lock_sum" ]]; then
+  echo "install-deps: npm ci in tests/e2e/js"
+  (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$stamp"
 fi

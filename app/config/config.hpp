@@ -47,6 +47,12 @@ struct listener_config {
   bool use_subject_as_username = false;
   std::string http_dir;     // websockets/http listeners: files served over HTTP
   std::string mount_point;  // topic prefix for this listener's clients
+  // websockets listeners (README "WebSocket"): the request path (tern; empty:
+  // any, as mosquitto), the Origins allowed (empty: any), and the proxies
+  // whose X-Forwarded-For is believed (tern; "ADDRESS" or "ADDRESS/PREFIX").
+  std::string websockets_path;
+  std::vector<std::string> websockets_origins;
+  std::vector<std::string> websockets_trusted_proxies;
   // Set only with per_listener_settings true. Unset allow_anonymous means
   // config::allow_anonymous; empty files mean none for this listener.
   std::optional<bool> allow_anonymous;

@@ -76,6 +76,14 @@ void config_parser::check_listener(std::size_t i) const {
                         "but {} has no cafile or capath; add one",
                         which));
   }
+  for (std::string_view name :
+       {"websockets_path", "websockets_origin", "websockets_trusted_proxy"}) {
+    if (given(name) && l.protocol != "websockets") {
+      fail_at(name, fmt::format("`{}` is for websockets listeners, but {} uses {}; add `protocol "
+                                "websockets` or remove `{}`",
+                                name, which, l.protocol, name));
+    }
+  }
   if (given("http_dir") && l.protocol == "mqtt") {
     fail_at("http_dir", fmt::format("`http_dir` is for websockets or http listeners, but {} uses "
                                     "mqtt; add `protocol websockets` or remove `http_dir`",

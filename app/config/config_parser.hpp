@@ -63,6 +63,7 @@ class config_parser {
   void set_per_listener_settings(const directive& d);
   void set_log_dest(const directive& d);
   void set_log_type(const directive& d);
+  void set_websockets_option(listener_config& l, seen_map& seen, const directive& d);
   std::size_t listener_for(const section& s, const directive& d, std::string_view why) const;
 
   // Records d in `seen`; for strings, whose duplicates mosquitto rejects too.

@@ -290,6 +290,9 @@ void config_parser::apply_listener(std::size_t i, const directive& d) {
            "tlsv1.2 or tlsv1.3");
     }
     l.tls_version = read_choice(d, {"tlsv1.2", "tlsv1.3"});
+  } else if (n == "websockets_path" || n == "websockets_origin" ||
+             n == "websockets_trusted_proxy") {
+    return set_websockets_option(l, seen, d);
   } else if (n == "mount_point") {
     l.mount_point = read_once(seen, d);
     if (l.mount_point.find_first_of("+#") != std::string::npos) {

@@ -72,6 +72,9 @@ constexpr directive_info directives[] = {
     {"psk_hint", listener},
     {"http_dir", listener},
     {"mount_point", listener},
+    {"websockets_path", listener},           // tern
+    {"websockets_origin", listener},         // mosquitto 2.1
+    {"websockets_trusted_proxy", listener},  // tern
     // Bridge.
     {"address", bridge},
     {"addresses", bridge},
@@ -144,7 +147,6 @@ constexpr unsupported unsupported_directives[] = {
     {"tls_engine", ""},
     {"tls_engine_kpass_sha1", ""},
     {"tls_keyform", ""},
-    {"websockets_origin", ""},
     {"accept_protocol_versions", ""},
     {"disable_client_cert_date_checks", ""},
     {"bridge_attempt_unsubscribe", ""},

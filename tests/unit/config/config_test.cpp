@@ -332,6 +332,9 @@ std::string sample(std::string_view name, const std::string& existing_dir) {
   if (n == "tls_version") return "listener 1\ncertfile c\nkeyfile k\ntls_version tlsv1.3";
   if (n == "psk_hint") return "listener 1\npsk_hint h";
   if (n == "http_dir") return "listener 1\nprotocol http\nhttp_dir /w";
+  if (n == "websockets_path") return "listener 1\nprotocol websockets\n" + n + " /mqtt";
+  if (n == "websockets_origin") return "listener 1\nprotocol websockets\n" + n + " http://a";
+  if (n == "websockets_trusted_proxy") return "listener 1\nprotocol websockets\n" + n + " ::1";
   if (n == "require_certificate")
     return "listener 1\ncertfile c\nkeyfile k\ncafile ca\n" + n + " 1";
   if (n == "topic") return "connection b\naddress h\ntopic a/# both 2 l/ r/";
