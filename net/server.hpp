@@ -58,6 +58,11 @@ class server {
   // Work to do on SIGHUP (reload certificates, reopen log files, ...), on
   // worker 0 after the password and ACL files are reloaded.
   void on_reload(std::function<void()> fn) { reload_hooks_.push_back(std::move(fn)); }
+  // The $SYS figures as they are now (any thread): for /metrics.
+  broker::sys_figures figures() {
+    return broker::collect_figures(broker_, store_, sys_.started(),
+                                   std::chrono::steady_clock::now());
+  }
 
  private:
   void do_accept(std::size_t listener);
@@ -72,6 +77,7 @@ class server {
   connection_set connections_;
   broker::broker broker_;
   broker::sys_topics sys_;
+  const store::durable_store* store_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::vector<connection_factory> factories_;  // per acceptor
   std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep_timers_;
