@@ -57,9 +57,11 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     out.push_back({"127.0.0.1", static_cast<std::uint16_t>(port_override), {}});
     return out;
   }
-  for (const auto& l : cfg.listeners)
+  for (const auto& l : cfg.listeners) {
+    if (l.protocol == "http") continue;  // not MQTT: app/ops_http starts those
     out.push_back({l.bind_address, l.port, {}});
-  if (cfg.listeners.empty()) out.push_back({"127.0.0.1", 1883, {}});
+  }
+  if (out.empty()) out.push_back({"127.0.0.1", 1883, {}});
   return out;
 }
 

@@ -16,7 +16,7 @@ void refuse_unsupported(const config& cfg) {
       cfg.listeners.empty() ? std::string() : cfg.listeners.front().source;
   if (!cfg.psk_file.empty()) refuse(file_level, "psk_file");
   for (const auto& l : cfg.listeners) {
-    if (l.protocol != "mqtt") refuse(l.source, "protocol " + l.protocol);
+    if (l.protocol == "websockets") refuse(l.source, "protocol websockets");
     if (!l.certfile.empty() || !l.cafile.empty() || !l.capath.empty() || !l.psk_hint.empty())
       refuse(l.source, "TLS on a listener");
     if (!l.password_file.empty() || !l.acl_file.empty() || !l.psk_file.empty())

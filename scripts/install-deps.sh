@@ -14,6 +14,9 @@ packages=(
   # third-party MQTT peers for end-to-end tests and the reference broker
   # the benchmarks compare against
   mosquitto mosquitto-clients python3 python3-paho-mqtt openssl
+  # operations tests: /metrics parsed by Prometheus' own parser, the status
+  # page in a real headless browser driven over the DevTools websocket
+  python3-prometheus-client chromium python3-websocket
 )
 
 missing=()

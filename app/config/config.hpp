@@ -47,6 +47,9 @@ struct listener_config {
   bool use_subject_as_username = false;
   std::string http_dir;     // websockets/http listeners: files served over HTTP
   std::string mount_point;  // topic prefix for this listener's clients
+  // tern, http listeners: users (mosquitto_passwd file) allowed to read
+  // /metrics and the status page with HTTP Basic auth; empty: anyone.
+  std::string http_password_file;
   // Set only with per_listener_settings true. Unset allow_anonymous means
   // config::allow_anonymous; empty files mean none for this listener.
   std::optional<bool> allow_anonymous;
