@@ -112,17 +112,27 @@ class broker {
   void send_retained(const session_ptr& s, const std::string& filter, const subscription_record& r);
   std::size_t retained_count() const;
 
+  enum class publish_result {
+    routed,          // taken by at least one subscriber, or retained
+    no_subscribers,  // nobody matched (v5 PUBACK 0x10)
+    quota_exceeded,  // its only target's offline queue is full: dropped (v5 0x97)
+  };
+  struct publish_outcome {
+    publish_result result = publish_result::routed;
+    // A target is congested: `publisher` (if given) was registered to be
+    // resumed (client_handler::resume_publishing) once it drains, and
+    // should hold its acknowledgement until then.
+    bool hold = false;
+  };
   // Routes a message to every matching subscriber and, when it carries
   // the retain flag, updates the retained store [MQTT-3.3.1-5..-7].
-  // Returns true when a target is congested: `publisher` (if given) was
-  // registered to be resumed (client_handler::resume_publishing) once it
-  // drains, and should hold its acknowledgement until then.
   // With persistence, the message's deliveries to stored sessions, its
   // retained slot and `also_store` (the publisher's QoS 2 id) go to the
-  // store as one transaction, before any delivery is made.
-  bool publish(const mqtt::message_ptr& m,
-               const std::shared_ptr<client_handler>& publisher = nullptr,
-               std::vector<store::store_op> also_store = {});
+  // store as one transaction, before any delivery is made; a message
+  // refused with quota_exceeded stores nothing.
+  publish_outcome publish(const mqtt::message_ptr& m,
+                          const std::shared_ptr<client_handler>& publisher = nullptr,
+                          std::vector<store::store_op> also_store = {});
 
   // The queue of `s` (on its owner) shrank: wake its waiting publishers once
   // it is below half the congestion threshold; `force` wakes them anyway
@@ -176,6 +186,10 @@ class broker {
   // Numbers the QoS 1/2 deliveries to stored sessions and adds them to `ops`.
   void store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops);
   bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);
+  // The message's one target would drop it (see session::queue_full).
+  bool refuses_for_quota(const target& t) const;
+  // The queue of `s` holds max_queued_messages or max_queued_bytes (owner).
+  bool queue_at_bound(const session& s) const noexcept;
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
   void deliver_here(const session_ptr& s, mqtt::delivery&& d);
   void enqueue(session& s, mqtt::delivery&& d);

@@ -224,14 +224,25 @@ void client_handler::on_publish(mqtt::publish& p) {
   const std::uint64_t sticky_key = config.shared_subscription_policy == shared_policy::sticky
                                        ? std::hash<std::string>{}(client_id())
                                        : 0;
-  if (broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
-                      waiter, std::move(also_store)))
-    publishing_paused_ = true;
+  const auto outcome =
+      broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
+                      waiter, std::move(also_store));
+  if (outcome.hold) publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
+  // A v5 publisher learns that nobody took the message (spec 3.4.2.1, as
+  // mosquitto) or that its one subscriber's queue is full; 3.1.1 has no way
+  // to say it: acknowledged and dropped (counted in $SYS), as mosquitto does.
+  auto reason = mqtt::reason_code::success;
+  if (engine_.version() == mqtt::protocol_version::v5) {
+    if (outcome.result == broker::publish_result::no_subscribers)
+      reason = mqtt::reason_code::no_matching_subscribers;
+    if (outcome.result == broker::publish_result::quota_exceeded)
+      reason = mqtt::reason_code::quota_exceeded;
+  }
   if (publishing_paused_) {
-    held_acks_.push_back({id, q});
+    held_acks_.push_back({id, q, reason});  // in order behind the held ones
   } else {
-    engine_.acknowledge_publish(id, q);
+    engine_.acknowledge_publish(id, q, reason);
   }
 }
 
@@ -239,7 +250,7 @@ void client_handler::resume_publishing() {
   if (!publishing_paused_) return;
   publishing_paused_ = false;
   for (const auto& a : held_acks_)
-    engine_.acknowledge_publish(a.id, a.qos);
+    engine_.acknowledge_publish(a.id, a.qos, a.reason);
   held_acks_.clear();
   output_ready();
   if (transport_ != nullptr) transport_->resume_input();

@@ -123,6 +123,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   struct held_ack {
     mqtt::packet_id id;
     mqtt::qos qos;
+    mqtt::reason_code reason = mqtt::reason_code::success;
   };
   std::vector<held_ack> held_acks_;
   bool publishing_paused_ = false;

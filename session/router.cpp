@@ -100,8 +100,9 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
 
 // --- routing ---------------------------------------------------------------------------
 
-bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_handler>& publisher,
-                     std::vector<store::store_op> also_store) {
+broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
+                                        const std::shared_ptr<client_handler>& publisher,
+                                        std::vector<store::store_op> also_store) {
   const auto& p = m->packet;
   auto& ops = also_store;
   if (p.retain) {
@@ -127,6 +128,13 @@ bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_ha
   thread_local std::vector<target> targets;
   targets.clear();
   collect_targets(m, targets);
+  const auto result =
+      targets.empty() && !p.retain ? publish_result::no_subscribers : publish_result::routed;
+  if (!p.retain && targets.size() == 1 && refuses_for_quota(targets.front())) {
+    broker_stats::add(stats_.dropped_queue_full);
+    targets.clear();
+    return {publish_result::quota_exceeded, false};
+  }
   // On disk as one transaction before anything is delivered: the
   // publisher's acknowledgement waits for it (client_handler::note_durable).
   if (store_ != nullptr) {
@@ -135,7 +143,24 @@ bool broker::publish(const mqtt::message_ptr& m, const std::shared_ptr<client_ha
   }
   const bool hold = dispatch(targets, publisher);
   targets.clear();
-  return hold;
+  return {result, hold};
+}
+
+bool broker::refuses_for_quota(const target& t) const {
+  // QoS 0 to an offline session is dropped silently whatever its queue;
+  // a shared subscription's copy may still find another member.
+  return t.d.qos != mqtt::qos::at_most_once && t.d.share == nullptr &&
+         !t.s->online.load(std::memory_order_relaxed) &&
+         t.s->queue_full.load(std::memory_order_relaxed);
+}
+
+// At the byte bound exactly, an empty payload would still fit: it is
+// refused too, a corner not worth a second flag.
+bool broker::queue_at_bound(const session& s) const noexcept {
+  return (config_.max_queued_messages != 0 &&
+          s.queue.size() + s.spilled >= config_.max_queued_messages) ||
+         (config_.max_queued_bytes != 0 &&
+          s.queue.bytes() + s.spilled_bytes >= config_.max_queued_bytes);
 }
 
 mqtt::delivery broker::delivery_for(const mqtt::message_ptr& m, const subscription_entry& e) {
@@ -307,12 +332,18 @@ void broker::enqueue(session& s, mqtt::delivery&& d) {
                            config_.max_queued_bytes;
   if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
+    // Not simply "full": a smaller message may still fit the byte bound.
+    s.queue_full.store(!s.attached && queue_at_bound(s), std::memory_order_relaxed);
     forget(s, d);
     return;
   }
   // A stored delivery to an offline session stays on disk only.
-  if (d.store_seq != 0 && !s.attached) return spill(s, d);
-  s.queue.push_back(std::move(d));
+  if (d.store_seq != 0 && !s.attached) {
+    spill(s, d);
+  } else {
+    s.queue.push_back(std::move(d));
+  }
+  if (!s.attached && queue_at_bound(s)) s.queue_full.store(true, std::memory_order_relaxed);
 }
 
 }  // namespace tern::broker

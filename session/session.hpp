@@ -62,6 +62,12 @@ struct session {
   // its mutex. Registering and then re-reading the flag avoids a lost
   // wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
+  // Offline with its queue at max_queued_messages / max_queued_bytes: the
+  // next delivery would be dropped, so a publisher whose only target this
+  // is is told at once (v5 PUBACK 0x97) and nothing is stored. Written by
+  // the owner (enqueue, connection_closed), read by routers anywhere; a
+  // stale read only means the drop is counted rather than reported.
+  std::atomic<bool> queue_full{false};
   // A connection is attached; written by the owner, read by routers on
   // other workers to prefer connected members of a shared subscription.
   std::atomic<bool> online{false};

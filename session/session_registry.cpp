@@ -140,6 +140,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
 void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
   s->disconnected_at = now;
   queue_drained(*s, true);  // offline queues drop instead of holding publishers
+  s->queue_full.store(queue_at_bound(*s), std::memory_order_relaxed);
   if (s->expiry_interval == 0) {
     end_session(s);  // [MQTT-3.1.2-6], clean session 1
   } else {

@@ -281,6 +281,11 @@ class test_client {
     if (const auto* r = std::get_if<mqtt::pubrec>(&p)) {
       auto it = outgoing_.find(r->id);
       if (it == outgoing_.end()) return false;
+      if (mqtt::is_failure(r->reason)) {  // refused: the flow ends here (spec 4.3.3)
+        outgoing_.erase(it);
+        completed_.insert(r->id);
+        return false;
+      }
       it->second.released = true;
       return conn_->send(mqtt::pubrel{r->id, {}, {}}, version_);
     }

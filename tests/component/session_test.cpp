@@ -292,6 +292,91 @@ TEST(Sessions, OfflineQueueByteBoundDropsNewest) {
   EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"1234", "5678", "xy"}));
 }
 
+// A v5 publisher whose message only a full offline queue would take is
+// told so (PUBACK / PUBREC 0x97) and nothing is kept; a 3.1.1 publisher
+// cannot be told: acknowledged and dropped, as mosquitto does. Either way
+// the drop is counted.
+TEST(Sessions, FullOfflineQueueAnswersV5PublisherWithQuotaExceeded) {
+  broker_config config;
+  config.max_queued_messages = 2;
+  world w(2, config);
+  test_client five(w, "five", v::v5, 0);
+  test_client three(w, "three", v::v3_1_1, 0);
+  test_client sub(w, "sub", v::v5, 1);
+  ASSERT_TRUE(five.connect());
+  ASSERT_TRUE(three.connect());
+  ASSERT_TRUE(sub.connect(persistent(v::v5)));
+  ASSERT_TRUE(sub.subscribe("o", qos::exactly_once));
+  sub.disconnect();
+  five.publish("o", "m1", qos::at_least_once);
+  five.publish("o", "m2", qos::at_least_once);
+  five.take_packets();
+  five.publish("o", "refused1", qos::at_least_once);
+  five.publish("o", "refused2", qos::exactly_once);
+  three.publish("o", "dropped", qos::at_least_once);
+  const auto acks = all_of_type<mqtt::puback>(five.packets());
+  ASSERT_EQ(acks.size(), 1u) << describe(five.packets());
+  EXPECT_EQ(acks[0].reason, mqtt::reason_code::quota_exceeded);
+  const auto recs = all_of_type<mqtt::pubrec>(five.packets());
+  ASSERT_EQ(recs.size(), 1u) << describe(five.packets());
+  EXPECT_EQ(recs[0].reason, mqtt::reason_code::quota_exceeded);
+  ASSERT_EQ(all_of_type<mqtt::puback>(three.packets()).size(), 1u);
+  EXPECT_EQ(all_of_type<mqtt::puback>(three.packets())[0].reason, mqtt::reason_code::success);
+  EXPECT_EQ(broker_stats::get(w.b.stats().dropped_queue_full), 3u);
+  ASSERT_TRUE(sub.connect(persistent(v::v5)));
+  EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"m1", "m2"}));
+  // Drained and offline again: the queue takes messages again.
+  sub.disconnect();
+  five.take_packets();
+  five.publish("o", "m3", qos::at_least_once);
+  ASSERT_EQ(all_of_type<mqtt::puback>(five.packets()).size(), 1u);
+  EXPECT_EQ(all_of_type<mqtt::puback>(five.packets())[0].reason, mqtt::reason_code::success);
+}
+
+// With a second target the message is taken, so the publisher hears
+// success; the full queue drops its copy and counts it.
+TEST(Sessions, FullOfflineQueueIsNotReportedWhenAnotherSubscriberTakesTheMessage) {
+  broker_config config;
+  config.max_queued_messages = 1;
+  world w(2, config);
+  test_client five(w, "five", v::v5, 0);
+  test_client full(w, "full", v::v5, 1);
+  test_client other(w, "other", v::v5, 1);
+  ASSERT_TRUE(five.connect());
+  ASSERT_TRUE(full.connect(persistent(v::v5)));
+  ASSERT_TRUE(full.subscribe("o", qos::at_least_once));
+  full.disconnect();
+  five.publish("o", "fills", qos::at_least_once);
+  ASSERT_TRUE(other.connect());
+  ASSERT_TRUE(other.subscribe("o", qos::at_least_once));
+  five.take_packets();
+  five.publish("o", "two targets", qos::at_least_once);
+  const auto acks = all_of_type<mqtt::puback>(five.packets());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].reason, mqtt::reason_code::success);
+  EXPECT_EQ(other.payloads(), (std::vector<std::string>{"two targets"}));
+  EXPECT_EQ(broker_stats::get(w.b.stats().dropped_queue_full), 1u);
+}
+
+// Nobody subscribed: a v5 publisher hears 0x10 (spec 3.4.2.1, as
+// mosquitto), a 3.1.1 one a plain PUBACK; a retained message is taken.
+TEST(Sessions, NoSubscribersAnswersV5PublisherWithNoMatchingSubscribers) {
+  world w(1);
+  test_client five(w, "five", v::v5, 0);
+  test_client three(w, "three", v::v3_1_1, 0);
+  ASSERT_TRUE(five.connect());
+  ASSERT_TRUE(three.connect());
+  five.publish("nobody", "x", qos::at_least_once);
+  five.publish("nobody", "kept", qos::at_least_once, true);
+  three.publish("nobody", "x", qos::at_least_once);
+  const auto acks = all_of_type<mqtt::puback>(five.packets());
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[0].reason, mqtt::reason_code::no_matching_subscribers);
+  EXPECT_EQ(acks[1].reason, mqtt::reason_code::success);
+  ASSERT_EQ(all_of_type<mqtt::puback>(three.packets()).size(), 1u);
+  EXPECT_EQ(all_of_type<mqtt::puback>(three.packets())[0].reason, mqtt::reason_code::success);
+}
+
 // QoS 0 is queued for an offline session only with queue_qos0_messages.
 TEST(Sessions, OfflineQos0QueuedOnlyWhenConfigured) {
   for (const bool queue_qos0 : {false, true}) {

@@ -326,6 +326,36 @@ class ReasonStrings(RawV5):
         self.assertEqual((reason, props), (0x95, {}))
 
 
+class PublisherToldWhatHappened(RawV5):
+    """A v5 publisher hears 0x10 when nobody matched its message and 0x97
+    when the one session that would take it has a full offline queue (spec
+    3.4.2.1); a message acknowledged with 0x00 reaches its subscriber."""
+
+    broker_settings = {"max_queued_messages": "2"}
+
+    def ack_reason(self, raw, topic, pid):
+        raw.send(publish_packet(topic, b"m%d" % pid, qos=1, pid=pid, version=V5))
+        return ack_reason_and_props(raw.expect_packet(PUBACK))[0]
+
+    def test_no_matching_subscribers_0x10(self):
+        self.assertEqual(self.ack_reason(self.v5("lonely"), "nobody/listens", 1), 0x10)
+
+    @mosquitto_deviation("mosquitto 2.0.11 acknowledges with 0x00 and drops the message")
+    def test_full_offline_queue_0x97(self):
+        expiry = b"\x11" + struct.pack("!I", 300)
+        owner = self.v5("queue-owner", clean=False, properties=expiry)
+        owner.subscribe(1, "full/q", qos=1)
+        owner.send(packet(0xE0, b"\x00\x00"))  # DISCONNECT, keeping the session
+        owner.wait_closed()
+        pub = self.v5("filler")
+        self.assertEqual([self.ack_reason(pub, "full/q", pid) for pid in (1, 2, 3)],
+                         [0x00, 0x00, 0x97])
+        back = self.v5("queue-owner", clean=False, properties=expiry)
+        got = [back.expect_packet(PUBLISH).body for _ in range(2)]
+        self.assertTrue(got[0].endswith(b"m1") and got[1].endswith(b"m2"), got)
+        self.assertIsNone(back.recv_packet(timeout=0.5), "the refused message was kept")
+
+
 class ServerDisconnects(RawV5):
     """Every DISCONNECT the server sends carries the right reason (4.13)."""
 
