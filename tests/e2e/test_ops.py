@@ -174,7 +174,9 @@ class Logs(unittest.TestCase):
         raw = RawClient(b)
         raw.connect("c2", version=V5, keepalive=30)
         raw.close()  # no DISCONNECT: the peer just goes
-        wait_until(lambda: "closed its connection" in self.log_text(b), what="close line")
+        # Each line is logged by the worker of its connection: wait for both.
+        wait_until(lambda: "Client c2 closed its connection" in self.log_text(b) and
+                   "Client c1 disconnected" in self.log_text(b), what="both disconnect lines")
         text = self.log_text(b)
         self.assertRegex(text, r"New client connected from 127\.0\.0\.1:\d+ as c1 "
                                r"\(p2, c1, k60\)\.\n")

@@ -146,7 +146,8 @@ class StatusPage(BrokerTestCase):
                                "the plotted line moving")
         self.assertGreater(len(later["points"].split()), len(busy["points"].split()) - 1)
         # A few more seconds of plot for the picture.
-        self.wait_page(browser, lambda p: len(p["points"].split()) >= 5, "five points plotted")
+        final = self.wait_page(browser, lambda p: len(p["points"].split()) >= 5,
+                               "five points plotted")
 
         # A picture for people.
         out_dir = os.environ.get("TERN_E2E_ARTIFACTS") or tempfile.gettempdir()
@@ -155,7 +156,8 @@ class StatusPage(BrokerTestCase):
         path = os.path.join(out_dir, "status_page.png")
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
-        print(f"\nstatus page screenshot: {path}; page read {later}")
+        print(f"\nstatus page screenshot: {path}; rates read {busy['rate_in']} then "
+              f"{final['rate_in']} msg/s, {len(final['points'].split())} points plotted")
         stop.set()
 
 
