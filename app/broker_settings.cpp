@@ -70,6 +70,7 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
   }
   for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
     const auto& l = cfg.listeners[i];
+    if (l.protocol == "http") continue;  // not MQTT: app/ops_http serves those
     auto ep = plain_endpoint(l.bind_address, l.port);
     // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
     if (l.protocol == "mqtt") ep.make_connection = tls.connection_factory(i);
@@ -85,7 +86,7 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     }
     out.push_back(std::move(ep));
   }
-  if (cfg.listeners.empty()) out.push_back(plain_endpoint("127.0.0.1", 1883));
+  if (out.empty()) out.push_back(plain_endpoint("127.0.0.1", 1883));
   return out;
 }
 

@@ -29,7 +29,8 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
     : workers_(threads),
       connections_(workers_, std::chrono::steady_clock::now()),
       broker_(std::move(config), workers_, store),
-      sys_(broker_),
+      sys_(broker_, store),
+      store_(store),
       sys_timer_(std::make_unique<asio::steady_timer>(workers_.context(0))),
       signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGINT, SIGTERM)),
       reload_signals_(std::make_unique<asio::signal_set>(workers_.context(0), SIGHUP)) {

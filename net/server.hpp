@@ -69,6 +69,11 @@ class server {
   void limit_connections(std::size_t global_max, connection_rate per_host) {
     limits_.set_global(global_max, per_host);
   }
+  // The $SYS figures as they are now (any thread): for /metrics.
+  broker::sys_figures figures() {
+    return broker::collect_figures(broker_, store_, sys_.started(),
+                                   std::chrono::steady_clock::now());
+  }
 
  private:
   void do_accept(std::size_t listener);
@@ -87,6 +92,7 @@ class server {
   connection_set connections_;
   broker::broker broker_;
   broker::sys_topics sys_;
+  const store::durable_store* store_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::vector<connection_factory> factories_;                               // per acceptor
   std::vector<std::shared_ptr<const broker::listener_security>> security_;  // per acceptor

@@ -18,6 +18,9 @@ packages=(
   python3-cryptography
   # MQTT.js over WebSocket from Node and from a real browser (tests/e2e/js)
   nodejs chromium
+  # operations tests: /metrics parsed by Prometheus' own parser, the status
+  # page in a real headless browser driven over the DevTools websocket
+  python3-prometheus-client python3-websocket
 )
 # npm: Debian's package, unless a node that brings its own npm is installed.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi

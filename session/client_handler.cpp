@@ -7,6 +7,7 @@
 #include "mqtt/codec/topic.hpp"
 #include "mqtt/codec/utf8.hpp"
 #include "session/broker.hpp"
+#include "session/connection_log.hpp"
 
 namespace tern::broker {
 namespace {
@@ -177,11 +178,11 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   }
   // mosquitto's notation: p2 is 3.1.1 (p1 3.1, p5 5.0), c clean, k keep alive.
   const auto version = engine_.version();
-  spdlog::info("New client connected from {} as {} (p{}, c{}, k{})", remote_address(), s->client_id,
-               version == mqtt::protocol_version::v5     ? 5
-               : version == mqtt::protocol_version::v3_1 ? 1
-                                                         : 2,
-               clean_start_ ? 1 : 0, engine_.keep_alive());
+  spdlog::info("{}", connected_line(remote_address(), s->client_id,
+                                    version == mqtt::protocol_version::v5     ? 5
+                                    : version == mqtt::protocol_version::v3_1 ? 1
+                                                                              : 2,
+                                    clean_start_, engine_.keep_alive(), username_));
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
@@ -205,7 +206,10 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
 }
 
 void client_handler::kick(mqtt::reason_code reason) {
-  engine_.disconnect(reason);
+  // With a Reason String: besides telling people why, it makes the packet
+  // long enough for paho-mqtt 1.6, which reads a DISCONNECT's reason code
+  // only when properties follow it.
+  engine_.disconnect(reason, std::string(mqtt::reason_name(reason)));
   process_events();
   output_ready();
 }
@@ -411,13 +415,7 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   close_handled_ = true;
   authorizing_ = false;
   if (session_) {
-    if (peer_closed_) {
-      spdlog::info("Client {} closed its connection", session_->client_id);
-    } else if (is_failure(c.reason)) {
-      spdlog::info("Client {} disconnected: {}", session_->client_id, mqtt::reason_name(c.reason));
-    } else {
-      spdlog::info("Client {} disconnected", session_->client_id);
-    }
+    spdlog::info("{}", disconnected_line(session_->client_id, peer_closed_, c.reason));
   }
   const bool was_attached = session_ && session_->attached.get() == this;
   if (session_) {

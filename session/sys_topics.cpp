@@ -1,5 +1,8 @@
 #include "session/sys_topics.hpp"
 
+#include <malloc.h>
+
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 
@@ -7,15 +10,65 @@
 
 namespace tern::broker {
 namespace {
+
 std::string format_load(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
 }
+
+// The heap in use (glibc's count of allocated bytes, main arena and
+// mmapped chunks), and the most seen by any reading.
+std::uint64_t heap_in_use() {
+  const auto info = ::mallinfo2();
+  return static_cast<std::uint64_t>(info.uordblks) + static_cast<std::uint64_t>(info.hblkhd);
+}
+
+std::atomic<std::uint64_t> heap_maximum{0};
+
 }  // namespace
 
-sys_topics::sys_topics(broker& b)
-    : broker_(b), started_(std::chrono::steady_clock::now()), last_(started_) {}
+sys_figures collect_figures(broker& b, const store::durable_store* store,
+                            std::chrono::steady_clock::time_point started,
+                            std::chrono::steady_clock::time_point now) {
+  const auto& s = b.stats();
+  sys_figures f;
+  f.version = b.config().version;
+  f.uptime_s = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(now - started).count()));
+  const std::uint64_t sessions = b.session_count();
+  f.clients_connected = broker_stats::get(s.clients_connected);
+  f.clients_total = std::max(sessions, f.clients_connected);
+  f.clients_disconnected = f.clients_total - f.clients_connected;
+  f.clients_maximum = broker_stats::get(s.clients_maximum);
+  f.clients_expired = broker_stats::get(s.clients_expired);
+  f.messages_received = broker_stats::get(s.messages_received);
+  f.messages_sent = broker_stats::get(s.messages_sent);
+  f.publish_received = broker_stats::get(s.publish_received);
+  f.publish_sent = broker_stats::get(s.publish_sent);
+  f.bytes_received = broker_stats::get(s.bytes_received);
+  f.bytes_sent = broker_stats::get(s.bytes_sent);
+  f.subscriptions = b.subscription_count();
+  f.retained = b.retained_count();
+  f.heap_current = heap_in_use();
+  auto seen = heap_maximum.load(std::memory_order_relaxed);
+  while (seen < f.heap_current &&
+         !heap_maximum.compare_exchange_weak(seen, f.heap_current, std::memory_order_relaxed)) {
+  }
+  f.heap_maximum = std::max(seen, f.heap_current);
+  f.dropped_qos0_backlog = broker_stats::get(s.dropped_qos0_backlog);
+  f.dropped_queue_full = broker_stats::get(s.dropped_queue_full);
+  f.dropped_too_large = broker_stats::get(s.dropped_too_large);
+  f.dropped_expired = broker_stats::get(s.dropped_expired);
+  if (store != nullptr) {
+    f.persistence = true;
+    f.store = store->stats();
+  }
+  return f;
+}
+
+sys_topics::sys_topics(broker& b, const store::durable_store* store)
+    : broker_(b), store_(store), started_(std::chrono::steady_clock::now()), last_(started_) {}
 
 void sys_topics::publish_value(const std::string& topic, const std::string& value) {
   auto m = std::make_shared<mqtt::application_message>();
@@ -40,53 +93,54 @@ void sys_topics::publish_load(const std::string& name, load& l, std::uint64_t to
 }
 
 void sys_topics::publish(std::chrono::steady_clock::time_point now) {
-  auto& s = broker_.stats();
-  const auto get = [](const auto& c) { return std::to_string(broker_stats::get(c)); };
-  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
-  const std::size_t total_sessions = broker_.session_count();
-  const auto connected = broker_stats::get(s.clients_connected);
+  const auto f = collect_figures(broker_, store_, started_, now);
+  const auto put = [this](const std::string& topic, std::uint64_t v) {
+    publish_value(topic, std::to_string(v));
+  };
 
-  publish_value("$SYS/broker/version", broker_.config().version);
-  publish_value("$SYS/broker/uptime", std::to_string(uptime) + " seconds");
-  publish_value("$SYS/broker/clients/connected", std::to_string(connected));
-  publish_value("$SYS/broker/clients/active", std::to_string(connected));
-  publish_value("$SYS/broker/clients/total",
-                std::to_string(std::max<std::uint64_t>(total_sessions, connected)));
-  publish_value("$SYS/broker/clients/disconnected",
-                std::to_string(total_sessions > connected ? total_sessions - connected : 0));
-  publish_value("$SYS/broker/clients/inactive",
-                std::to_string(total_sessions > connected ? total_sessions - connected : 0));
-  publish_value("$SYS/broker/clients/maximum", get(s.clients_maximum));
-  publish_value("$SYS/broker/clients/expired", get(s.clients_expired));
-  publish_value("$SYS/broker/messages/received", get(s.messages_received));
-  publish_value("$SYS/broker/messages/sent", get(s.messages_sent));
-  publish_value("$SYS/broker/publish/messages/received", get(s.publish_received));
-  publish_value("$SYS/broker/publish/messages/sent", get(s.publish_sent));
-  publish_value("$SYS/broker/publish/messages/dropped",
-                std::to_string(broker_stats::get(s.dropped_qos0_backlog) +
-                               broker_stats::get(s.dropped_queue_full) +
-                               broker_stats::get(s.dropped_too_large) +
-                               broker_stats::get(s.dropped_expired)));
-  publish_value("$SYS/broker/bytes/received", get(s.bytes_received));
-  publish_value("$SYS/broker/bytes/sent", get(s.bytes_sent));
-  publish_value("$SYS/broker/subscriptions/count", std::to_string(broker_.subscription_count()));
-  publish_value("$SYS/broker/retained messages/count", std::to_string(broker_.retained_count()));
-  // tern's own: why messages were dropped.
-  publish_value("$SYS/broker/tern/dropped/qos0_backlog", get(s.dropped_qos0_backlog));
-  publish_value("$SYS/broker/tern/dropped/queue_full", get(s.dropped_queue_full));
-  publish_value("$SYS/broker/tern/dropped/too_large", get(s.dropped_too_large));
-  publish_value("$SYS/broker/tern/dropped/expired", get(s.dropped_expired));
+  publish_value("$SYS/broker/version", f.version);
+  publish_value("$SYS/broker/uptime", std::to_string(f.uptime_s) + " seconds");
+  put("$SYS/broker/clients/connected", f.clients_connected);
+  put("$SYS/broker/clients/active", f.clients_connected);
+  put("$SYS/broker/clients/total", f.clients_total);
+  put("$SYS/broker/clients/disconnected", f.clients_disconnected);
+  put("$SYS/broker/clients/inactive", f.clients_disconnected);
+  put("$SYS/broker/clients/maximum", f.clients_maximum);
+  put("$SYS/broker/clients/expired", f.clients_expired);
+  put("$SYS/broker/messages/received", f.messages_received);
+  put("$SYS/broker/messages/sent", f.messages_sent);
+  put("$SYS/broker/publish/messages/received", f.publish_received);
+  put("$SYS/broker/publish/messages/sent", f.publish_sent);
+  put("$SYS/broker/publish/messages/dropped", f.dropped_total());
+  put("$SYS/broker/bytes/received", f.bytes_received);
+  put("$SYS/broker/bytes/sent", f.bytes_sent);
+  put("$SYS/broker/subscriptions/count", f.subscriptions);
+  put("$SYS/broker/retained messages/count", f.retained);
+  put("$SYS/broker/heap/current", f.heap_current);
+  put("$SYS/broker/heap/maximum", f.heap_maximum);
+  // tern's own: why messages were dropped, and the store.
+  put("$SYS/broker/tern/dropped/qos0_backlog", f.dropped_qos0_backlog);
+  put("$SYS/broker/tern/dropped/queue_full", f.dropped_queue_full);
+  put("$SYS/broker/tern/dropped/too_large", f.dropped_too_large);
+  put("$SYS/broker/tern/dropped/expired", f.dropped_expired);
+  if (f.persistence) {
+    put("$SYS/broker/tern/store/bytes", f.store.file_bytes);
+    put("$SYS/broker/tern/store/commits", f.store.commits);
+    put("$SYS/broker/tern/store/pending", f.store.pending);
+    put("$SYS/broker/tern/store/commit_latency/last_us", f.store.commit_us_last);
+    put("$SYS/broker/tern/store/commit_latency/max_us", f.store.commit_us_max);
+    put("$SYS/broker/tern/store/commit_latency/average_us",
+        f.store.commits == 0 ? 0 : f.store.commit_us_total / f.store.commits);
+  }
 
   const double interval_s = std::max(0.001, std::chrono::duration<double>(now - last_).count());
   last_ = now;
-  publish_load("messages/received", messages_received_, broker_stats::get(s.messages_received),
-               interval_s);
-  publish_load("messages/sent", messages_sent_, broker_stats::get(s.messages_sent), interval_s);
-  publish_load("publish/received", publish_received_, broker_stats::get(s.publish_received),
-               interval_s);
-  publish_load("publish/sent", publish_sent_, broker_stats::get(s.publish_sent), interval_s);
-  publish_load("bytes/received", bytes_received_, broker_stats::get(s.bytes_received), interval_s);
-  publish_load("bytes/sent", bytes_sent_, broker_stats::get(s.bytes_sent), interval_s);
+  publish_load("messages/received", messages_received_, f.messages_received, interval_s);
+  publish_load("messages/sent", messages_sent_, f.messages_sent, interval_s);
+  publish_load("publish/received", publish_received_, f.publish_received, interval_s);
+  publish_load("publish/sent", publish_sent_, f.publish_sent, interval_s);
+  publish_load("bytes/received", bytes_received_, f.bytes_received, interval_s);
+  publish_load("bytes/sent", bytes_sent_, f.bytes_sent, interval_s);
 }
 
 }  // namespace tern::broker

@@ -17,6 +17,17 @@
 
 namespace tern::store {
 
+// Figures for $SYS and /metrics. Read by any thread; each field is a
+// separate relaxed read, so they need not add up to one instant.
+struct store_stats {
+  std::uint64_t file_bytes = 0;       // the database file and its WAL
+  std::uint64_t commits = 0;          // transactions committed since start
+  std::uint64_t commit_us_total = 0;  // their summed duration (write + commit)
+  std::uint64_t commit_us_last = 0;   // the last one's
+  std::uint64_t commit_us_max = 0;    // the longest since start
+  std::uint64_t pending = 0;          // events submitted, not yet committed
+};
+
 class durable_store {
  public:
   virtual ~durable_store() = default;
@@ -37,6 +48,8 @@ class durable_store {
   virtual void on_commit(std::function<void(std::uint64_t)> listener) = 0;
   // Writes what is queued and stops the store's thread (shutdown).
   virtual void flush_and_stop() = 0;
+  // Read-only figures; a store that keeps none reports zeros.
+  virtual store_stats stats() const { return {}; }
 };
 
 }  // namespace tern::store

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -138,7 +139,9 @@ void sqlite_store::run() {
       batch.swap(queue_);
       last = submitted_;
     }
+    const auto started = std::chrono::steady_clock::now();
     if (!write_with_retry(batch, last)) return;
+    note_commit(std::chrono::steady_clock::now() - started);
     run_reads(batch);
     batch.clear();
     committed_.store(last, std::memory_order_release);
@@ -149,6 +152,38 @@ void sqlite_store::run() {
     }
     if (listener) listener(last);
   }
+}
+
+void sqlite_store::note_commit(std::chrono::steady_clock::duration took) {
+  // Only this thread writes these; others read them for $SYS and /metrics.
+  const auto us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  commit_us_total_.fetch_add(us, std::memory_order_relaxed);
+  commit_us_last_.store(us, std::memory_order_relaxed);
+  if (us > commit_us_max_.load(std::memory_order_relaxed))
+    commit_us_max_.store(us, std::memory_order_relaxed);
+}
+
+store_stats sqlite_store::stats() const {
+  store_stats s;
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto size = std::filesystem::file_size(db_->path() + suffix, ec);
+    if (!ec) s.file_bytes += size;
+  }
+  s.commits = commits_.load(std::memory_order_relaxed);
+  s.commit_us_total = commit_us_total_.load(std::memory_order_relaxed);
+  s.commit_us_last = commit_us_last_.load(std::memory_order_relaxed);
+  s.commit_us_max = commit_us_max_.load(std::memory_order_relaxed);
+  std::uint64_t submitted;
+  {
+    std::lock_guard lock(mutex_);
+    submitted = submitted_;
+  }
+  const auto done = committed();
+  s.pending = submitted > done ? submitted - done : 0;
+  return s;
 }
 
 void sqlite_store::run_reads(std::vector<store_op>& batch) {

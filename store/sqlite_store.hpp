@@ -9,6 +9,7 @@
 // disk has room again.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,7 @@ class sqlite_store final : public durable_store {
   }
   void on_commit(std::function<void(std::uint64_t)> listener) override;
   void flush_and_stop() override;
+  store_stats stats() const override;
 
  private:
   void run();
@@ -53,18 +55,21 @@ class sqlite_store final : public durable_store {
   bool write_with_retry(std::vector<store_op>& batch, std::uint64_t last);
   // Runs the batch's load_deliveries, which see everything written before.
   void run_reads(std::vector<store_op>& batch);
+  void note_commit(std::chrono::steady_clock::duration took);
 
   std::unique_ptr<sqlite_db> db_;
   std::unique_ptr<batch_writer> writer_;
   std::unique_ptr<delivery_reader> reader_;  // pages of queued deliveries, on the writer thread
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<store_op> queue_;
   std::uint64_t submitted_ = 0;
   bool stopping_ = false;
   std::function<void(std::uint64_t)> listener_;
   std::atomic<std::uint64_t> committed_{0};
+  std::atomic<std::uint64_t> commits_{0}, commit_us_total_{0}, commit_us_last_{0},
+      commit_us_max_{0};
   std::thread thread_;
 };
 

@@ -53,6 +53,9 @@ struct listener_config {
   std::string websockets_path;
   std::vector<std::string> websockets_origins;
   std::vector<std::string> websockets_trusted_proxies;
+  // tern, http listeners: users (mosquitto_passwd file) allowed to read
+  // /metrics and the status page with HTTP Basic auth; empty: anyone.
+  std::string http_password_file;
   // Set only with per_listener_settings true. Unset allow_anonymous means
   // config::allow_anonymous; empty files mean none for this listener.
   std::optional<bool> allow_anonymous;

@@ -84,6 +84,12 @@ void config_parser::check_listener(std::size_t i) const {
                                 name, which, l.protocol, name));
     }
   }
+  if (given("http_password_file") && l.protocol != "http") {
+    fail_at("http_password_file",
+            fmt::format("`http_password_file` is for http listeners, but {} uses {}; add "
+                        "`protocol http` or remove `http_password_file`",
+                        which, l.protocol));
+  }
   if (given("http_dir") && l.protocol == "mqtt") {
     fail_at("http_dir", fmt::format("`http_dir` is for websockets or http listeners, but {} uses "
                                     "mqtt; add `protocol websockets` or remove `http_dir`",

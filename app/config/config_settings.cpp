@@ -320,6 +320,8 @@ void config_parser::apply_listener(std::size_t i, const directive& d) {
       l.psk_hint = std::move(value);
     else if (n == "http_dir")
       l.http_dir = std::move(value);
+    else if (n == "http_password_file")
+      l.http_password_file = std::move(value);
     else
       unhandled(d);
     return;

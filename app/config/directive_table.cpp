@@ -71,6 +71,7 @@ constexpr directive_info directives[] = {
     {"ciphers_tls1.3", listener},
     {"psk_hint", listener},
     {"http_dir", listener},
+    {"http_password_file", listener},  // tern
     {"mount_point", listener},
     {"websockets_path", listener},           // tern
     {"websockets_origin", listener},         // mosquitto 2.1

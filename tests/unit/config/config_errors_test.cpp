@@ -137,6 +137,8 @@ constexpr broken_case broken_cases[] = {
      "is about client certificates, but listener 8884 (t.conf:1) uses a PSK"},
     {"http_dir_on_mqtt_listener", "listener 1883\nhttp_dir /www", "t.conf:2",
      "add `protocol websockets` or remove `http_dir`"},
+    {"http_password_file_on_mqtt_listener", "listener 1883\nhttp_password_file f", "t.conf:2",
+     "add `protocol http` or remove `http_password_file`"},
     {"mount_point_with_wildcard", "listener 1\nmount_point site/+/", "t.conf:2",
      "contains a wildcard"},
 

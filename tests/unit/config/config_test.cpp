@@ -341,6 +341,7 @@ std::string sample(std::string_view name, const std::string& existing_dir) {
   if (n == "bridge_protocol_version") return "connection b\naddress h\n" + n + " mqttv50";
   if (n == "start_type") return "connection b\naddress h\n" + n + " once";
   if (n == "restart_timeout") return "connection b\naddress h\n" + n + " 20";
+  if (n == "http_password_file") return "listener 1\nprotocol http\n" + n + " f";
   if (n == "remote_password" || n == "password")
     return "connection b\naddress h\nusername u\n" + n + " p";
   if (n == "bridge_tls_version")
