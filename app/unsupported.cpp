@@ -13,7 +13,6 @@ namespace {
 
 void refuse_unsupported(const config& cfg) {
   for (const auto& l : cfg.listeners) {
-    if (l.protocol == "http") refuse(l.source, "protocol http");
     // WebSocket listeners carry MQTT only: tern serves no files.
     if (!l.http_dir.empty()) refuse(l.source, "http_dir (serving files)");
     // Secure WebSocket takes certificates, not (yet) user names from them.
