@@ -273,6 +273,13 @@ class broker_double {
   void on(mqtt::delivery_received&) {}
   void on(mqtt::release_received&) {}
   void on(mqtt::disconnect_received&) {}
+  // Re-authentication (AUTH 0x19): data "ok" completes it, anything else
+  // fails it as the broker does, so both paths are reached.
+  void on(mqtt::auth_received& e) {
+    if (!engine_.is_connected()) return engine_.reject(mqtt::reason_code::not_authorized);
+    if (e.packet.properties.authentication_data == "ok") return engine_.finish_reauthentication({});
+    engine_.disconnect(mqtt::reason_code::not_authorized);
+  }
 
   void check_output() {
     engine_.take_output(output_);
