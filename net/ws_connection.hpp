@@ -29,6 +29,8 @@
 //      closes without waiting for the peer's FIN).
 //
 // Lifetime: as tcp_connection, self_ holds it from start() to finish().
+// The handler, deadline and write-batching logic are stream_connection's,
+// shared with tcp_connection and tls_connection.
 // Thread: its worker only.
 
 #include <array>
@@ -47,10 +49,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include "net/connection.hpp"
-#include "net/connection_set.hpp"
 #include "net/exact_allocator.hpp"
-#include "net/write_coalescer.hpp"
+#include "net/stream_connection.hpp"
 #include "net/ws_frame_reader.hpp"
 #include "net/ws_policy.hpp"
 #include "session/broker.hpp"
@@ -70,9 +70,7 @@ inline constexpr std::uint32_t header_limit = 8 * 1024;
 // Output buffers larger than this are not kept between writes.
 inline constexpr std::size_t keep_output_capacity = 64 * 1024;
 
-std::uint32_t milliseconds_now();
-// "ADDRESS:PORT" of the peer and its address as 16 bytes.
-std::string describe(const accepted_socket& s);
+// The peer's address as 16 bytes.
 std::optional<std::array<std::uint8_t, 16>> peer_ip(const accepted_socket& s);
 // The fields of `request` that ws_policy reads (views into it).
 upgrade_request fields_of(
@@ -89,30 +87,24 @@ void append_close_frame(std::vector<std::uint8_t>& out, std::uint16_t code);
 }  // namespace ws_detail
 
 template <class NextLayer>
-class ws_connection final : public connection {
+class ws_connection final : public stream_connection<ws_connection<NextLayer>> {
+  using base = stream_connection<ws_connection<NextLayer>>;
+  using typename base::clock;
+
  public:
-  // `keep`: what the stream refers to and must outlive it (the TLS context).
+  // `keep`: what the stream refers to and must outlive it (the TLS context);
+  // `rest`: what NextLayer takes after the socket (the TLS context).
   template <class... Args>
   ws_connection(std::shared_ptr<const ws_policy> policy, std::shared_ptr<void> keep,
-                broker::broker& b, unsigned worker, connection_set& set, Args&&... next_layer)
-      : keep_(std::move(keep)),
-        stream_(std::forward<Args>(next_layer)...),
+                broker::broker& b, unsigned worker, connection_set& set, accepted_socket socket,
+                Args&&... rest)
+      : base(socket, b, worker, set),
+        keep_(std::move(keep)),
+        stream_(std::move(socket), std::forward<Args>(rest)...),
         policy_(std::move(policy)),
-        broker_(b),
-        set_(set),
-        handler_(std::make_shared<broker::client_handler>(b, *this, clock::now())),
-        reader_(policy_->settings().max_message_size),
-        remote_(ws_detail::describe(socket())),
-        worker_(worker),
-        last_write_ms_(ws_detail::milliseconds_now() -
-                       static_cast<std::uint32_t>(write_coalescer::window.count())) {
+        reader_(policy_->settings().max_message_size) {
     boost::system::error_code ignored;
-    socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-  }
-
-  ~ws_connection() override {
-    handler_->transport_gone();
-    wheel().remove(*this);
+    this->socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   }
 
   void start() override {
@@ -137,65 +129,50 @@ class ws_connection final : public connection {
       finish();
   }
 
-  void on_deadline(clock::time_point now) override {
+  void on_deadline(typename clock::time_point now) override {
     if (finished_) return;
+    if (upgraded_) return base::on_deadline(now);
     const auto keep = self();
-    if (!upgraded_) {
-      if (now >= handshake_deadline_) {
-        spdlog::debug("WebSocket client {} did not complete its upgrade in time", remote_);
-        finish();
-      } else {
-        wheel().file(*this, handshake_deadline_);
-      }
-      return;
+    if (now >= handshake_deadline_) {
+      spdlog::debug("WebSocket client {} did not complete its upgrade in time", remote_);
+      finish();
+    } else {
+      wheel().file(*this, handshake_deadline_);
     }
-    if (auto deadline = handler_->next_deadline(); deadline && *deadline <= now)
-      handler_->on_timer(now);
-    if (!finished_) wheel().file(*this, handler_->next_deadline());
-  }
-
-  void release_output() override {
-    output_held_ = false;
-    if (!write_posted_) do_write();
-  }
-
-  void abandon() override {
-    finish();
-    self_.reset();
   }
 
   void output_ready() override {
-    if (write_in_flight_ || write_posted_ || finished_ || !upgraded_) return;
-    if (!handler_->output_urgent() && !write_coalescer::in_flush()) {
-      if (output_held_) return;
-      const std::uint32_t since = ws_detail::milliseconds_now() - last_write_ms_;
-      const auto window = static_cast<std::uint32_t>(write_coalescer::window.count());
-      if (since < window) {  // wrote recently: wait for company until the window ends
-        output_held_ = true;
-        set_.coalescer(worker_).hold(self(),
-                                     clock::now() + std::chrono::milliseconds(window - since));
-        return;
-      }
-    }
-    post_write();
+    if (upgraded_) base::output_ready();
   }
 
   void resume_input() override { do_read(); }
 
   void close_after_output() override {
+    if (upgraded_) return base::close_after_output();
     closing_ = true;
-    if (!upgraded_) return finish();
-    if (!write_in_flight_) post_write();
+    finish();
   }
 
   std::size_t pending_output_bytes() const noexcept override {
     return write_in_flight_ ? unsent_size_ : 0;
   }
-  broker::client_handler& handler() noexcept override { return *handler_; }
-  unsigned worker() const noexcept override { return worker_; }
-  const std::string& remote_address() const noexcept override { return remote_; }
 
  private:
+  friend base;
+  using base::broker_;
+  using base::closing_;
+  using base::file_deadline;
+  using base::finished_;
+  using base::handler_;
+  using base::last_write_ms_;
+  using base::post_write;
+  using base::reading_;
+  using base::remote_;
+  using base::self;
+  using base::self_;
+  using base::wheel;
+  using base::write_in_flight_;
+
   static constexpr bool secure = requires(NextLayer & n) {
     n.async_handshake(NextLayer::server, [](auto) {});
   };
@@ -203,17 +180,13 @@ class ws_connection final : public connection {
   using error_response = boost::beast::http::response<boost::beast::http::string_body>;
   using upgrade_response = boost::beast::http::response<boost::beast::http::empty_body>;
 
-  std::shared_ptr<ws_connection> self() {
-    return std::static_pointer_cast<ws_connection>(shared_from_this());
-  }
+  auto executor() { return socket().get_executor(); }
   accepted_socket& socket() {
     if constexpr (secure)
       return stream_.next_layer();
     else
       return stream_;
   }
-  deadline_wheel<connection>& wheel() { return set_.of(worker_); }
-
   // --- the upgrade -----------------------------------------------------------
 
   void do_read_request() {
@@ -389,15 +362,6 @@ class ws_connection final : public connection {
     post_write();
   }
 
-  void post_write() {
-    if (write_in_flight_ || write_posted_ || finished_) return;
-    write_posted_ = true;
-    boost::asio::post(socket().get_executor(), [self = self()] {
-      self->write_posted_ = false;
-      self->do_write();
-    });
-  }
-
   void do_write() {
     if (write_in_flight_ || finished_ || !upgraded_) return;
     handler_->take_output(out_);
@@ -413,7 +377,7 @@ class ws_connection final : public connection {
         boost::asio::buffer(out_), boost::asio::buffer(close_out_)};
     const std::size_t total = boost::asio::buffer_size(parts);
     if (total == 0) return do_read();  // input may have been paused while CONNECT was decided
-    last_write_ms_ = ws_detail::milliseconds_now();
+    last_write_ms_ = milliseconds_now();
     closing_written_ = last;
     write_in_flight_ = true;
     unsent_size_ = total;
@@ -466,20 +430,13 @@ class ws_connection final : public connection {
 
   // --- the end ---------------------------------------------------------------
 
-  void file_deadline() {
-    if (finished_ || !upgraded_) return;
-    auto deadline = handler_->next_deadline();
-    if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
-  }
-
   void finish() {
     if (finished_) return;
     finished_ = true;
     boost::system::error_code ignored;
     socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
-    // Pending operations hold it until they complete (cancelled by the close).
-    self_.reset();
+    this->release_self();
   }
 
   // Only while upgrading: the parser, what it read, the answer.
@@ -492,13 +449,8 @@ class ws_connection final : public connection {
   std::shared_ptr<void> keep_;  // before the stream, which refers to it
   NextLayer stream_;
   std::shared_ptr<const ws_policy> policy_;
-  broker::broker& broker_;
-  connection_set& set_;
-  std::shared_ptr<broker::client_handler> handler_;
-  std::shared_ptr<ws_connection> self_;
   std::unique_ptr<upgrade_state> upgrade_;
   ws_frame_reader reader_;
-  std::string remote_;
   std::vector<std::uint8_t> tls_in_;       // TLS only: what one read returned
   std::vector<std::uint8_t> control_out_;  // pongs, written before the data
   std::vector<std::uint8_t> out_;          // the handler's output: one binary frame
@@ -506,18 +458,10 @@ class ws_connection final : public connection {
   std::vector<std::uint8_t> unsent_;       // plain sockets: what write_some did not take
   std::array<std::uint8_t, 10> frame_header_{};
   std::size_t unsent_size_ = 0;
-  clock::time_point handshake_deadline_;
-  unsigned worker_;
-  std::uint32_t last_write_ms_;  // steady clock, wrapping: only differences matter
+  typename clock::time_point handshake_deadline_;
   std::uint16_t close_code_ = ws_close::normal;
   bool upgraded_ = false;
-  bool reading_ = false;
-  bool output_held_ = false;
-  bool write_in_flight_ = false;
-  bool write_posted_ = false;
-  bool closing_ = false;
   bool closing_written_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace tern::net

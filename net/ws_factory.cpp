@@ -7,19 +7,6 @@
 namespace tern::net {
 namespace ws_detail {
 
-std::uint32_t milliseconds_now() {
-  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
-
-std::string describe(const accepted_socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 std::optional<std::array<std::uint8_t, 16>> peer_ip(const accepted_socket& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
