@@ -134,9 +134,16 @@ class stream_connection : public connection {
     if (deadline && *deadline < filed_deadline()) wheel().file(*this, deadline);
   }
 
-  // The end of a close: let go of itself; pending operations hold it until
-  // they complete (cancelled by the close).
-  void release_self() { self_.reset(); }
+  // The end of a close: the socket shut and closed, it lets go of itself;
+  // pending operations hold it until they complete (cancelled by the close).
+  void finish_with(accepted_socket& socket) {
+    if (finished_) return;
+    finished_ = true;
+    boost::system::error_code ignored;
+    socket.shutdown(accepted_socket::shutdown_both, ignored);
+    socket.close(ignored);
+    self_.reset();
+  }
 
   broker::broker& broker_;
   connection_set& set_;

@@ -135,12 +135,7 @@ void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n
 }
 
 void tcp_connection::finish() {
-  if (finished_) return;
-  finished_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  release_self();
+  finish_with(socket_);
 }
 
 }  // namespace tern::net

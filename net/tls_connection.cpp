@@ -121,15 +121,10 @@ void tls_connection::on_write(const boost::system::error_code& ec, std::size_t n
 }
 
 void tls_connection::finish() {
-  if (finished_) return;
-  finished_ = true;
   // No close_notify: the MQTT exchange has ended (DISCONNECT or a close the
   // client must treat as one), and waiting for the peer's reply would hold
   // the connection on a client that stopped reading.
-  boost::system::error_code ignored;
-  stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.next_layer().close(ignored);
-  release_self();
+  finish_with(stream_.next_layer());
 }
 
 // --- deadlines -------------------------------------------------------------------------

@@ -430,14 +430,7 @@ class ws_connection final : public stream_connection<ws_connection<NextLayer>> {
 
   // --- the end ---------------------------------------------------------------
 
-  void finish() {
-    if (finished_) return;
-    finished_ = true;
-    boost::system::error_code ignored;
-    socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    socket().close(ignored);
-    this->release_self();
-  }
+  void finish() { this->finish_with(socket()); }
 
   // Only while upgrading: the parser, what it read, the answer.
   struct upgrade_state {
