@@ -4,10 +4,10 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/http_session.hpp"
+#include "net/open_listener.hpp"
 
 namespace tern::net {
 namespace asio = boost::asio;
@@ -24,22 +24,7 @@ http_listener::http_listener(io_workers& workers, const std::string& address, st
                              http_service service)
     : workers_(workers), state_(std::make_shared<state>(workers.context(0))) {
   state_->service = std::make_shared<const http_service>(std::move(service));
-  boost::system::error_code ec;
-  const auto ip = address.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                                  : asio::ip::make_address(address, ec);
-  if (ec) throw std::system_error(ec, "listener address '" + address + "' is not an IP address");
-  const tcp::endpoint endpoint(ip, port);
-  auto& a = state_->acceptor;
-  a.open(endpoint.protocol());
-  a.set_option(tcp::acceptor::reuse_address(true));
-  if (ip.is_v6()) a.set_option(asio::ip::v6_only(false), ec);  // dual stack
-  a.bind(endpoint, ec);
-  if (ec) {
-    throw std::system_error(ec, "cannot listen on " +
-                                    (address.empty() ? std::string("*") : address) + ":" +
-                                    std::to_string(port) + " (http)");
-  }
-  a.listen(asio::socket_base::max_listen_connections);
+  open_listener(state_->acceptor, address, port, " (http)");
 }
 
 http_listener::~http_listener() {

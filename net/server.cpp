@@ -6,9 +6,9 @@
 #include <system_error>
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
+#include "net/open_listener.hpp"
 #include "net/tcp_connection.hpp"
 
 namespace tern::net {
@@ -37,23 +37,8 @@ server::server(broker::broker_config config, const std::vector<listen_endpoint>&
   // Before the listeners: no client sees the broker half restored.
   if (store != nullptr) broker_.restore(std::move(restored), std::chrono::steady_clock::now());
   for (const auto& ep : endpoints) {
-    boost::system::error_code ec;
-    const auto address = ep.address.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                                            : asio::ip::make_address(ep.address, ec);
-    if (ec)
-      throw std::system_error(ec, "listener address '" + ep.address + "' is not an IP address");
     auto acceptor = std::make_unique<tcp::acceptor>(workers_.context(0));
-    const tcp::endpoint endpoint(address, ep.port);
-    acceptor->open(endpoint.protocol());
-    acceptor->set_option(tcp::acceptor::reuse_address(true));
-    if (address.is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);  // dual stack
-    acceptor->bind(endpoint, ec);
-    if (ec) {
-      throw std::system_error(ec, "cannot listen on " +
-                                      (ep.address.empty() ? std::string("*") : ep.address) + ":" +
-                                      std::to_string(ep.port));
-    }
-    acceptor->listen(asio::socket_base::max_listen_connections);
+    open_listener(*acceptor, ep.address, ep.port);
     acceptors_.push_back(std::move(acceptor));
     factories_.push_back(ep.make_connection ? ep.make_connection : make_tcp_connection);
     security_.push_back(ep.security);
