@@ -298,6 +298,22 @@ def machine_notes(args, tools):
     ]
 
 
+def add_executable_options(p):
+    """--tern, --mosquitto and --loadgen, as every bench script takes them."""
+    p.add_argument("--tern", default=str(ROOT / "build/app/tern"))
+    p.add_argument("--mosquitto", default="/usr/sbin/mosquitto")
+    p.add_argument("--loadgen", default=str(ROOT / "build/bench/load/tern_loadgen"))
+
+
+def require_executables(script, paths):
+    """Stops with a message naming what is missing: bench scripts build nothing."""
+    missing = [v for v in paths if not os.access(v, os.X_OK)]
+    if missing:
+        sys.exit(f"{script}: missing executable(s):\n  " + "\n  ".join(missing) +
+                 "\nBuild first with scripts/build.sh (this script builds nothing); mosquitto "
+                 "comes from the Debian package `mosquitto`.")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenarios", default=",".join(SCENARIOS),
@@ -315,9 +331,7 @@ def main():
                    help="runs per scenario and broker, alternating; the table shows the median")
     p.add_argument("--mosquitto-nodelay", action="store_true",
                    help="add set_tcp_nodelay true to mosquitto's config (tern always sets it)")
-    p.add_argument("--tern", default=str(ROOT / "build/app/tern"))
-    p.add_argument("--mosquitto", default="/usr/sbin/mosquitto")
-    p.add_argument("--loadgen", default=str(ROOT / "build/bench/load/tern_loadgen"))
+    add_executable_options(p)
     p.add_argument("--json", metavar="FILE", help="also write every run's JSON, one per line")
     p.add_argument("--keep", action="store_true", help="keep the temp dir with configs and logs")
     args = p.parse_args()
@@ -333,11 +347,7 @@ def main():
     tools = {"loadgen": args.loadgen}
     for b in brokers:
         tools[b] = getattr(args, b)
-    missing = [f"{k}: {v}" for k, v in tools.items() if not os.access(v, os.X_OK)]
-    if missing:
-        sys.exit("compare.py: missing executable(s):\n  " + "\n  ".join(missing) +
-                 "\nBuild first with scripts/build.sh (this script builds nothing); mosquitto "
-                 "comes from the Debian package `mosquitto`.")
+    require_executables("compare.py", tools.values())
     files = raise_file_limit()
     if "idle-10k" in scenarios and files < 10_100:
         sys.exit(f"compare.py: idle-10k needs about 10,100 open files but the hard limit is "

@@ -19,7 +19,6 @@ Markdown table. Build first (scripts/build.sh); this script builds nothing.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import compare
 
-ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "tern-memory": ("tern", ""),
     "tern-sqlite": ("tern", "persistence true\npersistence_location {dir}/\n"
@@ -73,17 +71,13 @@ def main():
     p.add_argument("--duration", type=float, default=10.0)
     p.add_argument("--drain", type=float, default=10.0)
     p.add_argument("--repeat", type=int, default=1, help="runs per broker; the median is shown")
-    p.add_argument("--tern", default=str(ROOT / "build/app/tern"))
-    p.add_argument("--mosquitto", default="/usr/sbin/mosquitto")
-    p.add_argument("--loadgen", default=str(ROOT / "build/bench/load/tern_loadgen"))
+    compare.add_executable_options(p)
     args = p.parse_args()
     variants = [v for v in args.brokers.split(",") if v]
     for v in variants:
         if v not in VARIANTS:
             p.error(f"unknown broker {v!r}; choose from {', '.join(VARIANTS)}")
-    for exe in (args.tern, args.mosquitto, args.loadgen):
-        if not os.access(exe, os.X_OK):
-            sys.exit(f"persistence.py: {exe} missing; build first with scripts/build.sh")
+    compare.require_executables("persistence.py", (args.tern, args.mosquitto, args.loadgen))
     compare.raise_file_limit()
     workdir = tempfile.mkdtemp(prefix="tern-bench-persist-")
     runs = {v: [] for v in variants}

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   int concurrency = 200;
   bool persistent = false;
   bool tls = false;
+  std::string run_name;
 
   std::vector<std::string> names;
   for (const auto& [name, spec] : presets())
@@ -104,10 +105,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10'000));
   cli.add_flag("--persistent", persistent,
                "persistent sessions (clean start 0): the broker stores what it queues");
+  cli.add_option("--name", run_name,
+                 "the run's name in its report and client ids (default: the scenario's); "
+                 "generators sharing a broker need different names");
   cli.add_flag("--tls", tls, "MQTT over TLS (the broker's certificate is not checked)");
   CLI11_PARSE(cli, argc, argv);
 
   scenario_spec spec = presets().at(scenario_name);
+  if (!run_name.empty()) spec.name = run_name;
   spec.duration_s = duration;
   spec.drain_s = drain;
   if (clients > 0) spec.clients = static_cast<std::uint32_t>(clients);

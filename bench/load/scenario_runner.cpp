@@ -95,22 +95,25 @@ void scenario_runner::build_clients() {
         std::make_unique<subscriber>(io_, client("sub-" + std::to_string(i)), *this, plan, log_));
   };
   const std::uint32_t n = spec_.clients;
+  // Under the run's name, so that generators sharing one broker (bench/soak.py)
+  // never receive each other's messages.
+  const std::string root = "bench/" + spec_.name + "/";
   switch (spec_.shape) {
     case topology::pairs:
       for (std::uint32_t i = 0; i < n; ++i) {
-        add_subscriber(i, "bench/pairs/" + std::to_string(i), i, 1);
-        add_publisher(i, "bench/pairs/" + std::to_string(i));
+        add_subscriber(i, root + std::to_string(i), i, 1);
+        add_publisher(i, root + std::to_string(i));
       }
       break;
     case topology::fanin:
-      add_subscriber(0, "bench/fanin/+", 0, n);
+      add_subscriber(0, root + "+", 0, n);
       for (std::uint32_t i = 0; i < n; ++i)
-        add_publisher(i, "bench/fanin/" + std::to_string(i));
+        add_publisher(i, root + std::to_string(i));
       break;
     case topology::fanout:
       for (std::uint32_t i = 0; i < n; ++i)
-        add_subscriber(i, "bench/fanout", 0, 1);
-      add_publisher(0, "bench/fanout");
+        add_subscriber(i, root + "all", 0, 1);
+      add_publisher(0, root + "all");
       break;
     case topology::idle:
       for (std::uint32_t i = 0; i < n; ++i)
