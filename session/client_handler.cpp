@@ -276,9 +276,12 @@ void client_handler::on_publish(mqtt::publish& p) {
 void client_handler::resume_publishing() {
   if (!publishing_paused_) return;
   publishing_paused_ = false;
+  const auto mark = broker::durable_mark();
   for (const auto& a : held_acks_)
     engine_.acknowledge_publish(a.id, a.qos, a.reason);
   held_acks_.clear();
+  process_events();  // a PUBREL that came before its PUBREC is handled now
+  note_durable(mark);
   output_ready();
   if (transport_ != nullptr) transport_->resume_input();
 }

@@ -427,10 +427,13 @@ void server_engine::handle_publish(publish&& p) {
     case qos::exactly_once: {
       auto& received = state_->inbound_qos2;
       if (std::find(received.begin(), received.end(), p.id) != received.end()) {
-        // Already received: never deliver twice [MQTT-4.3.3-10]. Answer
-        // again unless the first copy's PUBREC is still being decided.
-        const auto& pending = occasional().pending_qos2;
-        if (std::find(pending.begin(), pending.end(), p.id) == pending.end())
+        // Already received: never deliver twice [MQTT-4.3.3-10], but
+        // answer every copy; while the first copy's PUBREC is still being
+        // decided, this one's waits to carry the same reason.
+        auto& o = occasional();
+        if (std::find(o.pending_qos2.begin(), o.pending_qos2.end(), p.id) != o.pending_qos2.end())
+          o.repeated_qos2.push_back(p.id);
+        else
           write(pubrec{p.id, reason_code::success, {}});
         return;
       }
@@ -454,13 +457,31 @@ void server_engine::acknowledge_publish(packet_id id, qos q, reason_code reason,
     write(puback{id, reason, std::move(props)});
     return;
   }
-  if (occasional_) std::erase(occasional_->pending_qos2, id);
   if (is_failure(reason) && state_ != nullptr)
     std::erase(state_->inbound_qos2, id);  // a refused QoS 2 message is forgotten (spec 4.3.3)
+  if (!occasional_) {
+    write(pubrec{id, reason, std::move(props)});
+    return;
+  }
+  auto& o = *occasional_;
+  std::erase(o.pending_qos2, id);
+  const auto copies = std::erase(o.repeated_qos2, id);
+  for (std::size_t i = 0; i < copies; ++i)
+    write(pubrec{id, reason, props});
   write(pubrec{id, reason, std::move(props)});
+  if (std::erase(o.released_early, id) != 0) handle_pubrel(id);
 }
 
 void server_engine::handle_pubrel(packet_id id) {
+  if (occasional_) {
+    // PUBREL before its PUBREC went out (sent without waiting for it):
+    // PUBCOMP must not overtake the PUBREC.
+    const auto& pending = occasional_->pending_qos2;
+    if (std::find(pending.begin(), pending.end(), id) != pending.end()) {
+      occasional_->released_early.push_back(id);
+      return;
+    }
+  }
   auto& received = state_->inbound_qos2;
   auto it = std::find(received.begin(), received.end(), id);
   reason_code reason = reason_code::success;

@@ -293,11 +293,15 @@ class server_engine {
     std::unordered_map<std::string, std::uint16_t> outbound_aliases;
     topic_alias_map inbound_aliases;
     std::vector<packet_id> pending_qos2;  // QoS 2 received, PUBREC not yet decided
-    std::vector<std::uint8_t> in;         // an incomplete packet (or pipelined input)
-    std::size_t in_begin = 0;             // first unparsed byte of in
-    std::string auth_method;              // the CONNECT's Authentication Method
-    bool reauthenticating = false;        // AUTH 0x19 received, not yet finished
-    std::optional<publish_rate> rate;     // max_publish_rate, from the first PUBLISH
+    // Arrived while their id was pending: a copy of the PUBLISH (each gets
+    // its PUBREC), or the PUBREL (answered after the PUBREC, not before).
+    std::vector<packet_id> repeated_qos2;
+    std::vector<packet_id> released_early;
+    std::vector<std::uint8_t> in;      // an incomplete packet (or pipelined input)
+    std::size_t in_begin = 0;          // first unparsed byte of in
+    std::string auth_method;           // the CONNECT's Authentication Method
+    bool reauthenticating = false;     // AUTH 0x19 received, not yet finished
+    std::optional<publish_rate> rate;  // max_publish_rate, from the first PUBLISH
     steady_time throttled_until{};
     bool throttled = false;
   };

@@ -199,7 +199,9 @@ TEST_F(engine_test, QoS2DeliveredExactlyOnce_MQTT_4_3_3_10) {
   EXPECT_TRUE(events().empty());
   EXPECT_TRUE(output_bytes(engine_).empty());
   engine_.acknowledge_publish(9, qos::exactly_once);
-  EXPECT_EQ(output_bytes(engine_), (std::vector<std::uint8_t>{0x50, 0x02, 0x00, 0x09}));
+  // One PUBREC for each copy received.
+  EXPECT_EQ(output_bytes(engine_),
+            (std::vector<std::uint8_t>{0x50, 0x02, 0x00, 0x09, 0x50, 0x02, 0x00, 0x09}));
   send(p, v::v3_1_1);  // resent after PUBREC: PUBREC again, no delivery
   EXPECT_TRUE(events().empty());
   EXPECT_EQ(output_bytes(engine_), (std::vector<std::uint8_t>{0x50, 0x02, 0x00, 0x09}));
@@ -210,6 +212,43 @@ TEST_F(engine_test, QoS2DeliveredExactlyOnce_MQTT_4_3_3_10) {
   p.dup = false;
   send(p, v::v3_1_1);  // the id is free again: a new message
   only<publish_received>(events());
+}
+
+TEST_F(engine_test, PubrelBeforeItsPubrecIsAnsweredAfterIt) {
+  connect_and_accept(v::v5);
+  publish p;
+  p.topic = "t";
+  p.qos = qos::exactly_once;
+  p.id = 4;
+  send(p, v::v5);
+  only<publish_received>(events());
+  send(pubrel{4, reason_code::success, {}}, v::v5);  // before the broker decided
+  EXPECT_TRUE(events().empty());
+  EXPECT_TRUE(output_bytes(engine_).empty()) << "PUBCOMP must not overtake PUBREC";
+  engine_.acknowledge_publish(4, qos::exactly_once);
+  EXPECT_EQ(output_bytes(engine_),
+            (std::vector<std::uint8_t>{0x50, 0x02, 0x00, 0x04, 0x70, 0x02, 0x00, 0x04}));
+  EXPECT_EQ(only<release_received>(events()).id, 4);
+  EXPECT_TRUE(state_.inbound_qos2.empty());
+}
+
+TEST_F(engine_test, EarlyPubrelOfARefusedMessageFindsNoId) {
+  connect_and_accept(v::v5);
+  publish p;
+  p.topic = "t";
+  p.qos = qos::exactly_once;
+  p.id = 5;
+  send(p, v::v5);
+  only<publish_received>(events());
+  send(pubrel{5, reason_code::success, {}}, v::v5);
+  engine_.acknowledge_publish(5, qos::exactly_once, reason_code::not_authorized);
+  const auto out = output_bytes(engine_);
+  ASSERT_EQ(out.size(), 10u) << "PUBREC 0x87 then PUBCOMP 0x92";
+  EXPECT_EQ(out[0], 0x50);
+  EXPECT_EQ(out[4], 0x87);
+  EXPECT_EQ(out[5], 0x70);
+  EXPECT_EQ(out[9], 0x92);
+  EXPECT_TRUE(events().empty());
 }
 
 TEST_F(engine_test, QoS2StateSurvivesTheConnection) {
