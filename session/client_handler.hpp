@@ -94,6 +94,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void refuse(const mqtt::connect& c, mqtt::reason_code reason);
   void on_publish(mqtt::publish& p);
   void on_subscribe(mqtt::subscribe& s, const std::vector<mqtt::reason_code>& refused);
+  // max_subscriptions_per_client: `filter` would be one subscription too many.
+  bool over_subscription_limit(const std::string& filter) const;
   void on_unsubscribe(mqtt::unsubscribe& u);
   void on_close(const mqtt::close_requested& c);
   void output_ready();
