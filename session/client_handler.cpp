@@ -314,10 +314,17 @@ void client_handler::on_subscribe(mqtt::subscribe& s,
       continue;
     }
     if (over_subscription_limit(entry.filter)) {
+      const std::size_t limit = broker_.config().max_subscriptions_per_client;
       ack.reasons.push_back(mqtt::reason_code::quota_exceeded);  // 3.1.1: 0x80
-      ack.properties.reason_string = "more than max_subscriptions_per_client " +
-                                     std::to_string(broker_.config().max_subscriptions_per_client) +
-                                     " subscriptions";
+      ack.properties.reason_string =
+          "more than max_subscriptions_per_client " + std::to_string(limit) + " subscriptions";
+      if (!subscription_limit_logged_) {  // once: a flood of SUBSCRIBE would flood the log
+        subscription_limit_logged_ = true;
+        spdlog::info(
+            "Client {} from {} has max_subscriptions_per_client {} subscriptions: "
+            "new filters are refused",
+            client_id(), remote_address(), limit);
+      }
       continue;
     }
     subscription_record record{entry.options, identifier};

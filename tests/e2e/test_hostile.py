@@ -495,6 +495,11 @@ class SubscriptionFlood(HostileCase):
         self.assertEqual(reasons[:SUBSCRIPTION_LIMIT], [0] * SUBSCRIPTION_LIMIT)
         r.send(PINGREQ_PACKET)
         r.expect_packet(PINGRESP)
+        # Logged once, not 90,000 times.
+        with open(self.broker.log_path, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        self.assertEqual(log.count("has max_subscriptions_per_client 10000 subscriptions: new "
+                                   "filters are refused"), 1, log[-2000:])
 
 
 class SubscriptionLimitV311(HostileCase):
