@@ -56,6 +56,8 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.max_keepalive = cfg.max_keepalive;
   b.queue_qos0_messages = cfg.queue_qos0_messages;
   b.limits.max_publish_rate = cfg.max_publish_rate;
+  b.limits.max_topic_levels = cfg.max_topic_levels;
+  b.max_subscriptions_per_client = cfg.max_subscriptions_per_client;
   b.sys_interval = std::chrono::seconds(cfg.sys_interval);
   b.version = std::string("tern ") + TERN_VERSION;
   return b;

@@ -33,6 +33,9 @@ struct broker_config {
   // Information 1 gets Response Information "PREFIX/CLIENT_ID" in CONNACK
   // (spec 3.2.2.3.15); empty: none is sent.
   std::string response_topic_prefix;
+  // max_subscriptions_per_client (tern): past it a new filter gets SUBACK
+  // 0x97 Quota exceeded (3.1.1: 0x80); replacing one is allowed. 0: none.
+  std::size_t max_subscriptions_per_client = 10000;
   std::chrono::seconds sys_interval{10};  // sys_interval (0: no $SYS)
   std::string version = "tern";           // $SYS/broker/version
 

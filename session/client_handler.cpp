@@ -316,6 +316,20 @@ void client_handler::on_subscribe(mqtt::subscribe& s,
       ack.properties.reason_string = "not authorized to subscribe to '" + entry.filter + "'";
       continue;
     }
+    if (over_subscription_limit(entry.filter)) {
+      const std::size_t limit = broker_.config().max_subscriptions_per_client;
+      ack.reasons.push_back(mqtt::reason_code::quota_exceeded);  // 3.1.1: 0x80
+      ack.properties.reason_string =
+          "more than max_subscriptions_per_client " + std::to_string(limit) + " subscriptions";
+      if (!subscription_limit_logged_) {  // once: a flood of SUBSCRIBE would flood the log
+        subscription_limit_logged_ = true;
+        spdlog::info(
+            "Client {} from {} has max_subscriptions_per_client {} subscriptions: "
+            "new filters are refused",
+            client_id(), remote_address(), limit);
+      }
+      continue;
+    }
     subscription_record record{entry.options, identifier};
     record.options.max_qos = std::min(entry.options.max_qos, mqtt::qos::exactly_once);
     if (bridge_ && !shared) {
@@ -336,6 +350,13 @@ void client_handler::on_subscribe(mqtt::subscribe& s,
   engine_.send_suback(std::move(ack));
   for (const auto& g : retained_wanted)
     broker_.send_retained(session_, *g.filter, g.record);
+}
+
+bool client_handler::over_subscription_limit(const std::string& filter) const {
+  // Replacing a subscription adds none; the session is ours (owner thread).
+  const std::size_t limit = broker_.config().max_subscriptions_per_client;
+  return limit != 0 && session_->subscriptions.size() >= limit &&
+         !session_->subscriptions.contains(filter);
 }
 
 void client_handler::on_unsubscribe(mqtt::unsubscribe& u) {

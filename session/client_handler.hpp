@@ -94,6 +94,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void refuse(const mqtt::connect& c, mqtt::reason_code reason);
   void on_publish(mqtt::publish& p);
   void on_subscribe(mqtt::subscribe& s, const std::vector<mqtt::reason_code>& refused);
+  // max_subscriptions_per_client: `filter` would be one subscription too many.
+  bool over_subscription_limit(const std::string& filter) const;
   void on_unsubscribe(mqtt::unsubscribe& u);
   void on_close(const mqtt::close_requested& c);
   void output_ready();
@@ -145,6 +147,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool response_information_requested_ = false;  // v5 Request Response Information 1
   std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
                                                     // it in CONNACK [MQTT-3.2.2-16]
+  // max_subscriptions_per_client reached: said once per connection.
+  bool subscription_limit_logged_ = false;
   bool close_handled_ = false;
   bool rate_logged_ = false;  // over max_publish_rate: said once per connection
   bool peer_closed_ = false;  // the network closed, not the protocol

@@ -100,6 +100,10 @@ struct config {
   // N/SECONDS); 0: no limit.
   std::uint32_t connection_rate_count = 0, connection_rate_seconds = 1;
   std::uint32_t max_publish_rate = 0;  // tern: PUBLISH per second per client; 0: no limit
+  // tern: levels of a topic name or filter (PUBLISH, will, SUBSCRIBE); 0: no limit.
+  std::uint32_t max_topic_levels = 200;
+  // tern: subscriptions one session may hold; 0: no limit.
+  std::size_t max_subscriptions_per_client = 10000;
   bool retain_available = true, allow_zero_length_clientid = true, queue_qos0_messages = false;
   std::uint32_t sys_interval = 10;  // seconds; 0: no $SYS
   std::uint8_t max_qos = 2;         // highest QoS clients may publish (all listeners)

@@ -134,6 +134,10 @@ void config_parser::apply_global(const directive& d) {
             : static_cast<std::uint32_t>(to_number(d, value.substr(slash + 1), 1, 86'400));
   } else if (n == "max_publish_rate") {
     c.max_publish_rate = static_cast<std::uint32_t>(read_number(d, 0, u32_max));
+  } else if (n == "max_topic_levels") {
+    c.max_topic_levels = static_cast<std::uint32_t>(read_number(d, 0, u16_max));
+  } else if (n == "max_subscriptions_per_client") {
+    c.max_subscriptions_per_client = read_number(d, 0, size_max, true);
   } else if (n == "retain_available") {
     c.retain_available = read_bool(d);
   } else if (n == "max_qos") {

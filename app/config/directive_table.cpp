@@ -41,6 +41,8 @@ constexpr directive_info directives[] = {
     {"shared_subscription_available", global},      // tern
     {"shared_subscription_policy", global},         // tern
     {"response_topic_prefix", global},              // tern
+    {"max_topic_levels", global},                   // tern
+    {"max_subscriptions_per_client", global},       // tern
     {"queue_qos0_messages", global},
     {"sys_interval", global},
     {"log_type", global},

@@ -1,5 +1,7 @@
 #include "mqtt/codec/topic.hpp"
 
+#include <algorithm>
+
 namespace tern::mqtt {
 
 namespace {
@@ -32,6 +34,10 @@ bool has_wildcard(std::string_view filter) noexcept {
     if (c == '+' || c == '#') return true;
   }
   return false;
+}
+
+std::size_t topic_levels(std::string_view topic) noexcept {
+  return 1 + static_cast<std::size_t>(std::count(topic.begin(), topic.end(), '/'));
 }
 
 bool is_valid_topic_name(std::string_view topic) noexcept {

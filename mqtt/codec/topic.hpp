@@ -4,6 +4,7 @@
 // These check structure only; UTF-8 well-formedness is checked by the
 // decoder when the string is read (utf8.hpp).
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -21,6 +22,10 @@ bool is_valid_topic_name(std::string_view topic) noexcept;
 bool is_valid_topic_filter(std::string_view filter) noexcept;
 
 bool has_wildcard(std::string_view filter) noexcept;
+
+// Levels of a topic name or filter: one more than its '/' separators
+// ("a//b" has three, spec 4.7.1.1).
+std::size_t topic_levels(std::string_view topic) noexcept;
 
 // `$share/{group}/{filter}` split into its parts; empty optional when
 // `filter` is not a shared subscription (or its syntax is wrong).

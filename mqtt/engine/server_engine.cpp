@@ -297,6 +297,14 @@ void server_engine::handle_connect(connect&& c) {
     why.reason_string = "retained messages are not available";
     return reject(reason_code::retain_not_supported, std::move(why));
   }
+  if (c.will && too_deep(c.will->topic)) {
+    // Not "malformed": a name this server does not accept (v5 table 2-6,
+    // 0x90). 3.1.1 has no CONNACK code for it: closed.
+    if (version_ != protocol_version::v5) return close(reason_code::topic_name_invalid, false);
+    connack_properties why;
+    why.reason_string = too_deep_text("will topic");
+    return reject(reason_code::topic_name_invalid, std::move(why));
+  }
   phase_ = phase::authorizing;
   events_.emplace_back(connect_requested{std::move(c)});
 }
@@ -407,6 +415,8 @@ void server_engine::handle_publish(publish&& p) {
     }
     if (p.topic.empty()) return protocol_violation(reason_code::protocol_error);
   }
+  if (too_deep(p.topic))  // 0x90, not accepted by this server (table 2-6); 3.1.1: closed
+    return protocol_violation(reason_code::topic_name_invalid, too_deep_text("topic"));
   // Above the Maximum QoS we announced: DISCONNECT 0x9B (spec 3.3.1.2,
   // [MQTT-3.2.2-11]); a 3.1.1 client, never told, is closed (as mosquitto).
   if (p.qos > limits_.maximum_qos)
@@ -551,6 +561,13 @@ void server_engine::handle_subscribe(subscribe&& s) {
       refused.resize(s.entries.size(), reason_code::success);
       refused[i] = *reason;
     }
+    if (refused.empty() || !is_failure(refused[i])) {
+      const auto shared = parse_shared_filter(entry.filter);
+      if (too_deep(shared ? shared->filter : std::string_view(entry.filter))) {
+        refused.resize(s.entries.size(), reason_code::success);
+        refused[i] = reason_code::topic_filter_invalid;  // SUBACK 0x8F (3.1.1: 0x80)
+      }
+    }
     // Granted no higher than we support, yet accepted [MQTT-3.2.2-10].
     entry.options.max_qos = std::min(entry.options.max_qos, limits_.maximum_qos);
   }
@@ -567,6 +584,15 @@ std::optional<reason_code> server_engine::unavailable_feature(const subscription
   if (!limits_.wildcard_subscription_available && filter.find_first_of("+#") != filter.npos)
     return reason_code::wildcard_subscriptions_not_supported;
   return std::nullopt;
+}
+
+bool server_engine::too_deep(std::string_view topic) const noexcept {
+  return limits_.max_topic_levels != 0 && topic_levels(topic) > limits_.max_topic_levels;
+}
+
+std::string server_engine::too_deep_text(std::string_view what) const {
+  return std::string(what) + " has more than max_topic_levels " +
+         std::to_string(limits_.max_topic_levels) + " levels";
 }
 
 void server_engine::handle_unsubscribe(unsubscribe&& u) {

@@ -93,6 +93,12 @@ struct engine_limits {
   // PUBLISH packets per second a client may send (max_publish_rate); past
   // it the rest of its input waits unparsed (see publish_rate.hpp). 0: none.
   std::uint32_t max_publish_rate = 0;
+  // Levels a topic name or filter may have (max_topic_levels, tern): a
+  // deeper PUBLISH gets DISCONNECT 0x90 (3.1.1: closed), a deeper will
+  // CONNACK 0x90 (3.1.1: closed), a deeper filter SUBACK 0x8F (3.1.1:
+  // 0x80). The trie has a node per level: this bounds the work and memory
+  // one topic can cost. 0: no limit.
+  std::uint32_t max_topic_levels = 200;
 };
 
 // Events raised for the layer above, in the order they happened.
@@ -104,8 +110,9 @@ struct publish_received {
 };
 struct subscribe_requested {
   mqtt::subscribe packet;  // answer with send_suback()
-  // 3.1.1 only: per entry, a failure the SUBACK must carry for a feature
-  // that is off (a v5 client is disconnected instead); empty when none.
+  // Per entry, a failure the SUBACK must carry: a feature that is off (3.1.1
+  // only; a v5 client is disconnected instead) or a filter deeper than
+  // max_topic_levels (both versions); empty when none.
   std::vector<reason_code> refused;
 };
 struct unsubscribe_requested {
@@ -250,6 +257,9 @@ class server_engine {
   void handle_auth(mqtt::auth&& a);
   // A SUBSCRIBE entry that uses a feature we do not offer: its reason code.
   std::optional<reason_code> unavailable_feature(const subscription& entry) const;
+  // Deeper than max_topic_levels; `filter` without its `$share/{group}/`.
+  bool too_deep(std::string_view topic) const noexcept;
+  std::string too_deep_text(std::string_view what) const;
   void protocol_violation(reason_code reason, std::string why = {});
   void close(reason_code reason, bool publish_will);
   void resend_inflight();

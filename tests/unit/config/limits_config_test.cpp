@@ -1,4 +1,5 @@
-// The limit settings tern adds (max_connection_rate, max_publish_rate) and
+// The limit settings tern adds (max_connection_rate, max_publish_rate,
+// max_topic_levels, max_subscriptions_per_client) and
 // mosquitto's connection limits: values read, bad ones refused with the
 // file and line.
 
@@ -35,10 +36,24 @@ TEST(limits_config, a_rate_without_seconds_is_per_second_and_minus_one_is_no_lim
   EXPECT_EQ(none.max_publish_rate, 0u);
 }
 
+TEST(limits_config, topic_levels_and_subscriptions_per_client_have_bounds_by_default) {
+  const config defaults = parse_config("", "t.conf");
+  EXPECT_EQ(defaults.max_topic_levels, 200u);
+  EXPECT_EQ(defaults.max_subscriptions_per_client, 10000u);
+  const config c = parse_config("max_topic_levels 16\nmax_subscriptions_per_client 50\n", "t.conf");
+  EXPECT_EQ(c.max_topic_levels, 16u);
+  EXPECT_EQ(c.max_subscriptions_per_client, 50u);
+  const config none =
+      parse_config("max_topic_levels 0\nmax_subscriptions_per_client -1\n", "t.conf");
+  EXPECT_EQ(none.max_topic_levels, 0u);
+  EXPECT_EQ(none.max_subscriptions_per_client, 0u);
+}
+
 TEST(limits_config, bad_values_name_the_line) {
   for (const char* text :
        {"\nmax_connection_rate ten/1\n", "\nmax_connection_rate 5/0\n",
-        "\nmax_connection_rate 5/x\n", "\nmax_publish_rate -3\n", "\nmax_publish_rate fast\n"}) {
+        "\nmax_connection_rate 5/x\n", "\nmax_publish_rate -3\n", "\nmax_publish_rate fast\n",
+        "\nmax_topic_levels 70000\n", "\nmax_subscriptions_per_client many\n"}) {
     try {
       parse_config(text, "t.conf");
       ADD_FAILURE() << "accepted: " << text;
