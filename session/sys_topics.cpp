@@ -2,6 +2,13 @@
 
 #include <malloc.h>
 
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+
+#include "session/broker.hpp"
+
 // Under ASan or TSan the sanitizer's allocator serves malloc, and glibc's
 // mallinfo2() sees almost nothing of it: ask the sanitizer instead.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -12,14 +19,10 @@
 #endif
 #endif
 #ifdef TERN_SANITIZER_ALLOCATOR
-#include <sanitizer/allocator_interface.h>
+// From <sanitizer/allocator_interface.h>, which clang ships and GCC 12 does
+// not; libasan and libtsan both define it.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
-
-#include <atomic>
-#include <cmath>
-#include <cstdio>
-
-#include "session/broker.hpp"
 
 namespace tern::broker {
 namespace {
