@@ -331,7 +331,7 @@ def run(broker, files):
         p.client.disconnect()
     churn = [t for t in others if isinstance(t, Churn)]
     log(f"churn: {sum(t.rounds for t in churn)} connections "
-        f"({sum(t.failed for t in churn)} cut by takeovers); subscription churn: "
+        f"({sum(t.failed for t in churn)} cut short, mostly by takeovers); subscription churn: "
         f"{others[-2].rounds} rounds; received: "
         + ", ".join(f"{s.client._client_id.decode()} {s.count}" for s in subscribers))
     if missing:
