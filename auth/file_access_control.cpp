@@ -19,12 +19,20 @@ std::shared_ptr<const file_access_control::rule_set> file_access_control::read_f
 }
 
 void file_access_control::reload() {
-  current_.store(read_files());  // throws before the store on any error
+  auto rules = read_files();  // throws before the swap on any error
+  const std::lock_guard lock(mutex_);
+  current_.swap(rules);
+  // The old rules are freed after the unlock, by the last check using them.
+}
+
+std::shared_ptr<const file_access_control::rule_set> file_access_control::snapshot() const {
+  const std::lock_guard lock(mutex_);
+  return current_;
 }
 
 bool file_access_control::check_password(std::string_view username,
                                          const std::optional<std::string>& password) const {
-  const auto rules = current_.load();
+  const auto rules = snapshot();
   if (!rules->passwords) return false;
   const password_entry* entry = rules->passwords->find(username);
   const std::string_view given = password ? std::string_view(*password) : std::string_view();
@@ -39,7 +47,7 @@ std::unique_ptr<broker::authenticator> file_access_control::start_authentication
   // The exchange keeps the rules it started with: a reload meanwhile does
   // not change the salt under a client's feet.
   return std::make_unique<scram_server>(
-      [rules = current_.load()](std::string_view user) -> std::optional<scram_credentials> {
+      [rules = snapshot()](std::string_view user) -> std::optional<scram_credentials> {
         const password_entry* e = rules->passwords ? rules->passwords->find(user) : nullptr;
         if (e == nullptr || e->kind != hash_kind::scram_sha256) return std::nullopt;
         return scram_credentials_of(*e);
@@ -47,7 +55,7 @@ std::unique_ptr<broker::authenticator> file_access_control::start_authentication
 }
 
 std::uint64_t file_access_control::credential_tag(std::string_view username) const {
-  const auto rules = current_.load();
+  const auto rules = snapshot();
   const password_entry* entry = rules->passwords ? rules->passwords->find(username) : nullptr;
   if (entry == nullptr) return 0;
   // FNV-1a over the whole entry: any change of hash, salt or cost shows.
@@ -67,7 +75,7 @@ std::uint64_t file_access_control::credential_tag(std::string_view username) con
 
 bool file_access_control::allows(const broker::client_identity& who, broker::topic_access access,
                                  std::string_view topic) const {
-  const auto rules = current_.load();
+  const auto rules = snapshot();
   return !rules->acl || rules->acl->allows(who, access, topic);
 }
 

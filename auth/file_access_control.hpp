@@ -3,13 +3,21 @@
 // acl_file: what tern installs when the config names either.
 //
 // Thread: checks run on every worker at once; reload() (SIGHUP, one thread)
-// parses the files completely first and then swaps the rule set in with
-// one atomic store, so a check sees the old rules or the new ones, never a
-// mix, and a file with an error changes nothing.
+// parses the files completely first, outside any lock, and then swaps the
+// rule set in under mutex_, so a check sees the old rules or the new ones,
+// never a mix, and a file with an error changes nothing. A check holds the
+// mutex only to copy the shared_ptr (a snapshot), never while it hashes a
+// password or walks the ACL.
+//
+// Not std::atomic<std::shared_ptr>: libstdc++ 12's load() releases its
+// internal lock with a relaxed store, so its read of the pointer is not
+// ordered before the next store's write; ThreadSanitizer reports that as a
+// data race between a check on a worker and the SIGHUP reload
+// (scripts/sanitize-e2e.sh; test checks_while_reloading).
 
-#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "auth/acl_rules.hpp"
@@ -41,10 +49,12 @@ class file_access_control final : public broker::access_control {
     std::optional<acl_rules> acl;
   };
   std::shared_ptr<const rule_set> read_files() const;
+  std::shared_ptr<const rule_set> snapshot() const;
 
   const std::filesystem::path password_path_;
   const std::filesystem::path acl_path_;
-  std::atomic<std::shared_ptr<const rule_set>> current_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const rule_set> current_;  // guarded by mutex_
 };
 
 }  // namespace tern::auth

@@ -6,7 +6,10 @@
 #   3. the decoder fuzzer for TERN_FUZZ_SECONDS (default 60) under ASan + UBSan;
 #   4. an arm64 cross build (cross/build.sh): its unit tests and a broker
 #      smoke test under qemu-user, when TERN_CROSS=1 (opt-in: it roughly
-#      doubles the run, past CI's 30-minute budget on 2 cores).
+#      doubles the run, past CI's 30-minute budget on 2 cores);
+#   5. the end-to-end suite and a concurrent load under ThreadSanitizer,
+#      then under ASan + UBSan (scripts/sanitize-e2e.sh), when
+#      TERN_SANITIZE_E2E=1 (opt-in for the same reason; README "Testing").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -37,6 +40,17 @@ if [[ "${TERN_CROSS:-0}" == 1 ]]; then
   echo "arm64 cross step: $((SECONDS - start)) s"
 else
   echo "== arm64 cross build skipped (set TERN_CROSS=1 to run it)"
+fi
+
+if [[ "${TERN_SANITIZE_E2E:-0}" == 1 ]]; then
+  for kind in thread address; do
+    echo "== end-to-end suite and load under the $kind sanitizer"
+    start=$SECONDS
+    TERN_SANITIZE_JOBS=$jobs scripts/sanitize-e2e.sh "$kind" | tee "$logs/sanitize-$kind.txt"
+    echo "$kind sanitizer step: $((SECONDS - start)) s"
+  done
+else
+  echo "== sanitized end-to-end suite skipped (set TERN_SANITIZE_E2E=1 to run it)"
 fi
 
 # One closing line for the whole run (each ctest above already failed the

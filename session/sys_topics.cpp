@@ -4,9 +4,25 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 
 #include "session/broker.hpp"
+
+// Under ASan or TSan the sanitizer's allocator serves malloc, and glibc's
+// mallinfo2() sees almost nothing of it: ask the sanitizer instead.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TERN_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TERN_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+#ifdef TERN_SANITIZER_ALLOCATOR
+// From <sanitizer/allocator_interface.h>, which clang ships and GCC 12 does
+// not; libasan and libtsan both define it.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
 
 namespace tern::broker {
 namespace {
@@ -18,10 +34,15 @@ std::string format_load(double v) {
 }
 
 // The heap in use (glibc's count of allocated bytes, main arena and
-// mmapped chunks), and the most seen by any reading.
+// mmapped chunks; the sanitizer's count in a sanitized build), and the
+// most seen by any reading.
 std::uint64_t heap_in_use() {
+#ifdef TERN_SANITIZER_ALLOCATOR
+  return static_cast<std::uint64_t>(__sanitizer_get_current_allocated_bytes());
+#else
   const auto info = ::mallinfo2();
   return static_cast<std::uint64_t>(info.uordblks) + static_cast<std::uint64_t>(info.hblkhd);
+#endif
 }
 
 std::atomic<std::uint64_t> heap_maximum{0};

@@ -27,6 +27,7 @@ import tempfile
 import time
 import unittest
 
+import sanitizer_reports
 from clients import MosquittoSub, PahoClient, mosquitto_pub
 from limits import TIMEOUT
 from raw_mqtt import RawClient
@@ -95,6 +96,7 @@ class Broker:
         self.log_text = ""
         self.returncode = None
         self.killed = False
+        self.pids = []  # every process run, for sanitizer_reports
 
     def config_text(self):
         lines = [f"listener {self.port} {self.host}", "allow_anonymous true"]
@@ -142,6 +144,7 @@ class Broker:
             self.proc = subprocess.Popen(
                 [self.executable, "-c", conf] + self.args, cwd=self.dir, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pids.append(self.proc.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -164,7 +167,9 @@ class Broker:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout=TIMEOUT):
-        """SIGTERM, then SIGKILL if it has not exited within timeout."""
+        """SIGTERM, then SIGKILL if it has not exited within timeout.
+        Under a sanitizer (sanitizer_reports), raises SanitizerReport after
+        stopping if any of this broker's processes left a report."""
         if self.proc is not None and self.returncode is None:
             if self.proc.poll() is None:
                 self.proc.send_signal(signal.SIGTERM)
@@ -178,6 +183,8 @@ class Broker:
         if self.log_path:
             self.log_text = self._read_log()
         self._cleanup_dir()
+        pids, self.pids = self.pids, []
+        sanitizer_reports.check(pids, f"broker on port {self.port}")
 
     def _read_log(self):
         try:
@@ -224,7 +231,11 @@ class BrokerTestCase(unittest.TestCase):
 
     def _stop_broker(self):
         died = not self.broker.alive()
-        self.broker.stop()
+        try:
+            self.broker.stop()
+        except sanitizer_reports.SanitizerReport:
+            sys.stderr.write("\n" + self.broker.describe() + "\n")
+            raise
         if died or self._test_failed():
             sys.stderr.write("\n" + self.broker.describe() + "\n")
         if died:

@@ -17,7 +17,7 @@ import unittest
 
 from broker import BROKER_ENV, Broker, free_port
 from clients import MQTTv5, PahoClient
-from limits import QUIET, TIMEOUT
+from limits import QUIET, TIMEOUT, scaled
 from test_crash import LoadPublisher
 
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -184,16 +184,16 @@ class BridgeOutage(unittest.TestCase):
         for p in publishers:
             p.start()
         self.addCleanup(lambda: [p.stop() for p in publishers])
-        time.sleep(1.0)
+        time.sleep(scaled(1.0))
         stop_keeping_state(remote)
         before_outage = sum(len(p.acknowledged()) for p in publishers)
-        time.sleep(1.5)  # tern keeps acknowledging: the bridge's queue fills
+        time.sleep(scaled(1.5))  # tern keeps acknowledging: the bridge's queue fills
         local.kill9()
         local.restart()
-        time.sleep(1.5)
+        time.sleep(scaled(1.5))
         during_outage = sum(len(p.acknowledged()) for p in publishers) - before_outage
         remote.restart()
-        time.sleep(1.0)
+        time.sleep(scaled(1.0))
         for p in publishers:
             p.pause()
         for p in publishers:

@@ -20,11 +20,11 @@ import websocket
 
 from broker import BrokerTestCase, free_port
 from clients import MQTTv311
-from limits import TIMEOUT
+from limits import TIMEOUT, scaled
 from ops_http import http_get, http_listener_settings
 
 CHROMIUM = shutil.which("chromium")
-PAGE_TIMEOUT = 20.0  # a cold browser on a loaded 2-core machine
+PAGE_TIMEOUT = scaled(20.0)  # a cold browser on a loaded 2-core machine
 
 
 def read_text(path):
@@ -121,8 +121,8 @@ class StatusPage(BrokerTestCase):
         pub = self.paho(client_id="loader", protocol=MQTTv311)
         stop = threading.Event()
 
-        def load():  # bounded: at most 60 s of ~200 msg/s
-            end = time.monotonic() + 60
+        def load():  # bounded: at most 60 s of ~200 msg/s (longer when scaled)
+            end = time.monotonic() + scaled(60)
             while not stop.is_set() and time.monotonic() < end:
                 for _ in range(20):
                     pub.client.publish("load/x", b"0123456789", qos=0)
