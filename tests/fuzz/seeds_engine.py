@@ -58,6 +58,7 @@ def seeds():
         send(1, publish(5, "a/b", b"zero") + publish(5, "a/b", b"one", qos=1, pid=1)
              + publish(5, "a/b", b"two", qos=2, pid=2) + ack(6, 5, 2)),
         settle(), op(RUN, 0), op(RUN, 1), settle(),
+        connected(3, 5, ""), send(3, subscribe(5, 1, [("a/b", 0x00)]) + publish(5, "a/b", b"!")),
         send(0, unsubscribe(4, 2, ["a/#"]) + disconnect(4)), settle())
     yield "retained", script(
         ANONYMOUS,
@@ -140,6 +141,17 @@ def seeds():
         connected(1, 4, "fast"),
         send(1, b"".join(publish(4, "f/1", b"y" * 20, qos=n % 2, pid=n + 1) for n in range(30))),
         settle(), op(STALL, 0), op(AUTO_ACK, 0), settle(), op(ADVANCE, 0, 1), settle())
+    # On the publisher's worker (so deliveries are inline), a subscriber
+    # whose socket takes nothing fills its window and then its
+    # queue; past the congestion threshold the publisher's PUBACKs are held
+    # until the subscriber's writes go through, it acknowledges and drains.
+    yield "congestion", script(
+        ANONYMOUS,
+        connected(2, 4, "stuck"), send(2, subscribe(4, 1, [("c/#", 1)])), settle(),
+        op(AUTO_ACK, 2), op(STALL, 2),
+        connected(0, 4, "flood"),
+        send(0, b"".join(publish(4, "c/1", b"z", qos=1, pid=n + 1) for n in range(110))),
+        settle(), op(STALL, 2), settle())
     yield "restricted-features", script(
         ANONYMOUS | RESTRICTED | NO_EMPTY_ID,
         connected(0, 5, "", keep_alive=0),
