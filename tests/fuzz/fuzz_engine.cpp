@@ -58,6 +58,7 @@
 #include "auth/password_hash.hpp"
 #include "mqtt/codec/decoder.hpp"
 #include "mqtt/codec/encoder.hpp"
+#include "server_packets.hpp"
 #include "session/broker.hpp"
 #include "session/client_handler.hpp"
 #include "session/client_transport.hpp"
@@ -243,18 +244,6 @@ class memory_store final : public store::durable_store {
 
 // ---- one connection (net/stream_connection + tcp_connection) ------------------
 
-bool server_may_send(mqtt::packet_type t) {
-  switch (t) {
-    case mqtt::packet_type::connect:
-    case mqtt::packet_type::subscribe:
-    case mqtt::packet_type::unsubscribe:
-    case mqtt::packet_type::pingreq:
-      return false;
-    default:
-      return true;
-  }
-}
-
 class sim_connection final : public broker::client_transport {
  public:
   sim_connection(broker::broker& b, sim_workers& workers, const clock_type::time_point& now,
@@ -385,7 +374,8 @@ class sim_connection final : public broker::client_transport {
       if (!h) fail("the broker wrote a malformed fixed header");
       if (!*h || rest.size() < (*h)->packet_size()) break;
       if (ended_) fail("the broker wrote after DISCONNECT or a refusing CONNACK");
-      if (!server_may_send((*h)->type)) fail("the broker wrote a packet only a client sends");
+      if (!tern::fuzz::server_may_send((*h)->type))
+        fail("the broker wrote a packet only a client sends");
       auto p = mqtt::decode(**h, rest.subspan((*h)->size, (*h)->remaining_length), v);
       if (!p) {
         std::fprintf(stderr, "fuzz_engine: %s\n", p.error().message().c_str());

@@ -20,7 +20,9 @@
 #
 # Assertions stay on (NDEBUG is not defined): the libraries assert their own
 # invariants, and a fuzzer is where those should fire.
-# Environment: JOBS (build parallelism, default 2), CC/CXX (clang-14).
+# Environment: JOBS (build parallelism, default 2), CC/CXX (clang-14),
+# TERN_FUZZ_BUILD (the build directory, default build-fuzz: another one lets
+# a second run build and fuzz while a long one is still going).
 set -euo pipefail
 
 all_targets=(decoder engine config auth_files ws_frames)
@@ -48,7 +50,7 @@ per_target=$((seconds / ${#targets[@]}))
 ((per_target > 0)) || per_target=1
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build="$root/build-fuzz"
+build="${TERN_FUZZ_BUILD:-$root/build-fuzz}"
 cd "$root"
 
 launcher=()
