@@ -90,6 +90,11 @@ for target in "${targets[@]}"; do
     -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/")
   dict="$(dict_of "$target")"
   [[ -n "$dict" ]] && flags+=(-dict="$dict")
+  # The engine's inputs have tens of thousands of features; libFuzzer 14's
+  # entropic scheduling spent 58% of the time updating their frequencies
+  # (perf); without it the engine ran 1.7x the executions per second and
+  # reached more coverage (one run of each, 10 and 12 minutes).
+  [[ "$target" == engine ]] && flags+=(-entropic=0)
   # Seeds and regressions are read as extra corpus directories (libFuzzer
   # writes only to the first, the working corpus).
   seed_dirs=("$build/seeds/$target")
