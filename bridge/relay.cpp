@@ -15,6 +15,10 @@ template <class... F>
 struct overloaded : F... {
   using F::operator()...;
 };
+// Spelled out for clang before 17, which deduces no aggregate's arguments
+// (the fuzz build compiles with clang).
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
 
 constexpr std::uint32_t session_never_expires = 0xFFFFFFFF;
 

@@ -3,7 +3,8 @@
 # run the whole suite:
 #   1. the product build: unit, component and end-to-end tests (CTest);
 #   2. the I/O-free libraries' unit tests again under ASan + UBSan;
-#   3. the decoder fuzzer for TERN_FUZZ_SECONDS (default 60) under ASan + UBSan;
+#   3. the libFuzzer targets (tests/fuzz/README.md) under ASan + UBSan, for
+#      TERN_FUZZ_SECONDS (default 60) in all, split evenly between them;
 #   4. an arm64 cross build (cross/build.sh): its unit tests and a broker
 #      smoke test under qemu-user, when TERN_CROSS=1 (opt-in: it roughly
 #      doubles the run, past CI's 30-minute budget on 2 cores);
@@ -30,7 +31,7 @@ cmake -S . -B build-asan -G Ninja -DTERN_UNIT_ONLY=ON -DTERN_SANITIZE=ON \
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee "$logs/asan.txt"
 
-echo "== fuzzing the decoder and engine"
+echo "== fuzzing: decoder, broker core, config, password/ACL files, WebSocket frames"
 tests/fuzz/run.sh "${TERN_FUZZ_SECONDS:-60}"
 
 if [[ "${TERN_CROSS:-0}" == 1 ]]; then

@@ -77,6 +77,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // acknowledgements held back and read again.
   void resume_publishing();
   bool closed() const noexcept { return engine_.is_closed(); }
+  // The protocol version the output is encoded in (the engine's guess from
+  // the first bytes until CONNECT is decoded): for a peer that decodes it.
+  mqtt::protocol_version version() const noexcept { return engine_.version(); }
   // The attached session's client id (empty before CONNECT completes).
   const std::string& client_id() const noexcept;
   // Output waits until the store commits what it acknowledges; the

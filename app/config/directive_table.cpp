@@ -234,6 +234,11 @@ std::optional<std::string_view> closest_directive(std::string_view name) {
   std::optional<std::string_view> best;
   std::size_t best_distance = limit + 1;
   for (const directive_info& d : directives) {
+    // The length difference is a lower bound of the distance: checking it
+    // first keeps a long unknown word from costing its length times every
+    // name's (quadratic, and the fuzzer found it slow).
+    const std::size_t longer = std::max(wanted.size(), d.name.size());
+    if (longer - std::min(wanted.size(), d.name.size()) > limit) continue;
     const std::size_t distance = edit_distance(wanted, folded(d.name));
     if (distance < best_distance) {
       best = d.name;

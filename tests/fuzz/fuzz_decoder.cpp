@@ -43,6 +43,7 @@
 #include "mqtt/engine/message.hpp"
 #include "mqtt/engine/server_engine.hpp"
 #include "mqtt/engine/session_state.hpp"
+#include "server_packets.hpp"
 
 namespace {
 
@@ -160,18 +161,6 @@ void decode_stream(bytes_view data, mqtt::protocol_version v) {
 }
 
 // ---- 3. the engine ------------------------------------------------------------
-
-bool server_may_send(mqtt::packet_type t) {
-  switch (t) {
-    case mqtt::packet_type::connect:
-    case mqtt::packet_type::subscribe:
-    case mqtt::packet_type::unsubscribe:
-    case mqtt::packet_type::pingreq:
-      return false;
-    default:
-      return true;
-  }
-}
 
 // The broker above the engine, reduced to what drives the engine's state:
 // every answer it gives is one a real broker could give.
@@ -294,7 +283,7 @@ class broker_double {
       if (!header || !*header || rest.size() < (*header)->packet_size())
         fail("the engine wrote a bad or truncated fixed header", v, input_, output_);
       const mqtt::fixed_header h = **header;
-      if (!server_may_send(h.type))
+      if (!tern::fuzz::server_may_send(h.type))
         fail("the engine wrote a packet only a client sends", v, input_, output_);
       auto decoded = mqtt::decode(h, rest.subspan(h.size, h.remaining_length), v);
       if (!decoded) {

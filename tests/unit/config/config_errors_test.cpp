@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -196,6 +197,22 @@ INSTANTIATE_TEST_SUITE_P(config, broken_config, ::testing::ValuesIn(broken_cases
                          [](const ::testing::TestParamInfo<broken_case>& info) {
                            return std::string(info.param.name);
                          });
+
+// An unknown word far longer than any directive gets no suggestion, and
+// quickly: the fuzzer found the suggestion's edit distance quadratic in the
+// word's length, seconds for a line of a few hundred kilobytes.
+TEST(config_errors, long_unknown_directive_is_refused_quickly) {
+  const std::string word(300'000, 'x');
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    parse_config(word + " 1", "t.conf");
+    FAIL() << "expected config_error";
+  } catch (const config_error& e) {
+    EXPECT_EQ(e.location(), "t.conf:1");
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("did you mean")));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
 
 }  // namespace
 }  // namespace tern::app
