@@ -99,14 +99,17 @@ class StatusPage(BrokerTestCase):
     broker_settings = ["persistence false", *http_listener_settings(http_port)]
 
     def read_page(self, browser):
-        return json.loads(browser.evaluate(READ_PAGE))
+        """The page's figures, or None while it is still loading (its
+        elements are not there yet, so the expression throws)."""
+        value = browser.evaluate(READ_PAGE)
+        return None if value is None else json.loads(value)
 
     def wait_page(self, browser, predicate, what):
         deadline = time.monotonic() + PAGE_TIMEOUT
         page = None
         while time.monotonic() < deadline:
             page = self.read_page(browser)
-            if predicate(page):
+            if page is not None and predicate(page):
                 return page
             time.sleep(0.2)
         self.fail(f"page never showed {what}; last: {page}")
