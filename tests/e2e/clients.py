@@ -5,6 +5,8 @@
     SUBACK before publishing).
   - PahoClient: paho-mqtt 1.6 (v3.1, v3.1.1 or v5) driven by our own
     network thread, so it never reconnects behind the test's back.
+  - PubrelKeepingClient: paho's own client for tests where it reconnects
+    by itself, with a QoS 2 resume bug of paho 1.6 worked around.
 """
 
 import queue
@@ -47,6 +49,26 @@ def mosquitto_pub(broker, *args, input=None, timeout=TIMEOUT, check=True):
         raise AssertionError(
             f"{' '.join(cmd)} exited {res.returncode}: {res.stdout!r} {res.stderr!r}")
     return res
+
+
+class PubrelKeepingClient(mqtt.Client):
+    """paho-mqtt 1.6.1 resets its outgoing messages at every reconnect
+    attempt, failed ones included. The first reset turns a QoS 2 message
+    waiting for PUBCOMP into "resend PUBREL", as it should; a second one
+    (the broker still down) turns "resend PUBREL" into a new PUBLISH with
+    DUP 0. The receiver, which completed that id at the PUBREL, rightly
+    takes it for a new message, so it is delivered twice. The spec says
+    the sender MUST NOT re-send the PUBLISH once it has sent the PUBREL
+    (4.3.3): this keeps "resend PUBREL" across attempts."""
+
+    def _messages_reconnect_reset_out(self):
+        with self._out_message_mutex:
+            releasing = [m for m in self._out_messages.values()
+                         if m.qos == 2 and m.state == mqtt.mqtt_ms_resend_pubrel]
+        super()._messages_reconnect_reset_out()
+        with self._out_message_mutex:
+            for m in releasing:
+                m.state = mqtt.mqtt_ms_resend_pubrel
 
 
 class SubMessage:

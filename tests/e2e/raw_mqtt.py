@@ -155,8 +155,9 @@ def parse_packets(data):
 class RawClient:
     """A plain TCP socket speaking hand-built MQTT bytes."""
 
-    def __init__(self, broker, timeout=TIMEOUT):
-        self.sock = socket.create_connection((broker.host, broker.port), timeout=timeout)
+    def __init__(self, broker, timeout=TIMEOUT, sock=None):
+        """sock: a socket already connected (a scripted server's side)."""
+        self.sock = sock or socket.create_connection((broker.host, broker.port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.version = V311

@@ -4,7 +4,8 @@ is delivered twice, the retained set is exact and sessions are present.
 
 Publishers are paho clients with persistent sessions that reconnect on
 their own, as devices do, and resend what was not acknowledged (QoS 2:
-PUBLISH with DUP, or PUBREL). A message counts as acknowledged when paho
+PUBLISH with DUP, or PUBREL), with a paho bug worked around
+(clients.PubrelKeepingClient; PahoResumesQos2 shows it). A message counts as acknowledged when paho
 reports it published: PUBACK for QoS 1, PUBCOMP for QoS 2. The subscriber's
 session is persistent and offline during the load, so every message is
 queued in the store when the broker dies.
@@ -12,15 +13,17 @@ queued in the store when the broker dies.
 
 import os
 import random
+import socket
 import threading
 import time
 import unittest
 
 import paho.mqtt.client as mqtt
 
-from broker import Broker, mosquitto_deviation
-from clients import PahoClient
+from broker import HOST, Broker, free_port, mosquitto_deviation
+from clients import PahoClient, PubrelKeepingClient
 from limits import TIMEOUT
+from raw_mqtt import CONNECT, PUBLISH, PUBREC, PUBREL, RawClient, ack_packet, packet
 
 ROUNDS = int(os.environ.get("TERN_CRASH_ROUNDS", "20"))
 # Messages a publisher may have unacknowledged at once (paho's window).
@@ -34,7 +37,7 @@ class LoadPublisher:
     def __init__(self, broker, client_id, qos):
         self.qos = qos
         self.prefix = f"q{qos}"
-        self.client = mqtt.Client(client_id=client_id, clean_session=False)
+        self.client = PubrelKeepingClient(client_id=client_id, clean_session=False)
         self.client.max_inflight_messages_set(WINDOW)
         self.client.reconnect_delay_set(min_delay=0.05, max_delay=0.2)
         self.client.on_publish = self._on_publish
@@ -177,6 +180,52 @@ class CrashUnderLoad(unittest.TestCase):
                     f"{len(acknowledged[2])} QoS 2 messages acknowledged, "
                     f"{len(received)} received, 0 lost, 0 QoS 2 duplicates")
         print(sys_line)
+
+
+class PahoResumesQos2(unittest.TestCase):
+    """The client bug behind PubrelKeepingClient, shown against a scripted
+    server: PUBREC, then PUBREL, then the connection drops before PUBCOMP
+    and the server stays away long enough for several reconnect attempts.
+    On resuming, the sender owes a PUBREL, never the PUBLISH again
+    (3.1.1 and 5.0, 4.3.3: the sender MUST NOT re-send the PUBLISH once it has
+    sent the corresponding PUBREL)."""
+
+    def resume_after_pubrel(self, client_class):
+        port = free_port()
+        client = client_class(client_id="resume", clean_session=False)
+        client.reconnect_delay_set(min_delay=0.02, max_delay=0.02)
+        with socket.create_server((HOST, port)) as server:
+            server.settimeout(TIMEOUT)
+            client.connect(HOST, port)
+            client.loop_start()
+            self.addCleanup(client.loop_stop)
+            conn, _ = server.accept()
+            with conn:
+                peer = RawClient(None, sock=conn)
+                peer.expect_packet(CONNECT)
+                peer.send(packet(0x20, bytes([0, 0])))
+                client.publish("t", b"once", qos=2)
+                publish = peer.expect_packet(PUBLISH)
+                peer.send(ack_packet(PUBREC, publish.publish_fields()[2]))
+                peer.expect_packet(PUBREL)
+        time.sleep(0.3)  # refused meanwhile: several reconnect attempts
+        with socket.create_server((HOST, port)) as server:
+            server.settimeout(TIMEOUT)
+            conn, _ = server.accept()
+            with conn:
+                peer = RawClient(None, sock=conn)
+                peer.expect_packet(CONNECT)
+                peer.send(packet(0x20, bytes([1, 0])))  # session present
+                return peer.recv_packet()
+
+    def test_paho_sends_the_publish_again(self):
+        resent = self.resume_after_pubrel(mqtt.Client)
+        self.assertEqual(resent.type, PUBLISH,
+                         "paho resends the PUBREL now: PubrelKeepingClient can go")
+        self.assertEqual(resent.flags & 0x08, 0, "as a new message: DUP 0")
+
+    def test_the_workaround_sends_the_pubrel(self):
+        self.assertEqual(self.resume_after_pubrel(PubrelKeepingClient).type, PUBREL)
 
 
 if __name__ == "__main__":
