@@ -77,12 +77,16 @@ std::string render_prometheus(const broker::sys_figures& f,
   w.one("tern_publish_sent_total", "counter", "PUBLISH packets sent.", f.publish_sent);
   w.one("tern_bytes_received_total", "counter", "Bytes received from clients.", f.bytes_received);
   w.one("tern_bytes_sent_total", "counter", "Bytes sent to clients.", f.bytes_sent);
+  w.one("tern_sockets_opened_total", "counter", "Network connections opened.", f.sockets_opened);
+  w.one("tern_connects_received_total", "counter", "CONNECT packets received.",
+        f.connects_received);
 
   w.family("tern_messages_dropped_total", "counter", "Messages dropped, by cause.");
   w.sample("tern_messages_dropped_total", f.dropped_qos0_backlog, "cause=\"qos0_backlog\"");
   w.sample("tern_messages_dropped_total", f.dropped_queue_full, "cause=\"queue_full\"");
   w.sample("tern_messages_dropped_total", f.dropped_too_large, "cause=\"too_large\"");
   w.sample("tern_messages_dropped_total", f.dropped_expired, "cause=\"expired\"");
+  w.sample("tern_messages_dropped_total", f.dropped_store_failing, "cause=\"store_failing\"");
 
   w.one("tern_subscriptions", "gauge", "Subscriptions of all sessions.", f.subscriptions);
   w.one("tern_retained_messages", "gauge", "Retained messages held.", f.retained);

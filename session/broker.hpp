@@ -116,6 +116,7 @@ class broker {
     routed,          // taken by at least one subscriber, or retained
     no_subscribers,  // nobody matched (v5 PUBACK 0x10)
     quota_exceeded,  // its only target's offline queue is full: dropped (v5 0x97)
+    store_failing,   // it needs the store, which cannot write now: dropped (v5 0x97)
   };
   struct publish_outcome {
     publish_result result = publish_result::routed;
@@ -129,10 +130,14 @@ class broker {
   // With persistence, the message's deliveries to stored sessions, its
   // retained slot and `also_store` (the publisher's QoS 2 id) go to the
   // store as one transaction, before any delivery is made; a message
-  // refused with quota_exceeded stores nothing.
+  // refused with quota_exceeded stores nothing. With `refuse_when_store_fails`
+  // a message that would write to a store that cannot write now is refused
+  // (store_failing) and neither stored, retained nor delivered: a v5
+  // publisher can be told so rather than wait for its acknowledgement.
   publish_outcome publish(const mqtt::message_ptr& m,
                           const std::shared_ptr<client_handler>& publisher = nullptr,
-                          std::vector<store::store_op> also_store = {});
+                          std::vector<store::store_op> also_store = {},
+                          bool refuse_when_store_fails = false);
 
   // The queue of `s` (on its owner) shrank: wake its waiting publishers once
   // it is below half the congestion threshold; `force` wakes them anyway
@@ -186,6 +191,10 @@ class broker {
   // Numbers the QoS 1/2 deliveries to stored sessions and adds them to `ops`.
   void store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops);
   bool dispatch(std::vector<target>& targets, const std::shared_ptr<client_handler>& publisher);
+  // Whether publishing `m` would write to the store: `ops` to go with it,
+  // a retained slot, or a QoS 1/2 delivery to a stored session. Matches the
+  // subscriptions once more (a shared group's turn moves on).
+  bool needs_store(const mqtt::message_ptr& m, const std::vector<store::store_op>& ops);
   // The message's one target would drop it (see session::queue_full).
   bool refuses_for_quota(const target& t) const;
   // The queue of `s` holds max_queued_messages or max_queued_bytes (owner).

@@ -57,13 +57,16 @@ struct broker_stats {
   sharded_counter publish_sent;
   sharded_counter bytes_received;
   sharded_counter bytes_sent;
+  sharded_counter sockets_opened;     // connections of any transport, bridges' included
+  sharded_counter connects_received;  // CONNECT packets, accepted or not
   std::atomic<std::uint64_t> clients_connected{0};
   std::atomic<std::uint64_t> clients_maximum{0};
   sharded_counter clients_expired;
-  sharded_counter dropped_qos0_backlog;  // slow consumer, QoS 0
-  sharded_counter dropped_queue_full;    // max_queued_messages/bytes
-  sharded_counter dropped_too_large;     // client's maximum packet size
-  sharded_counter dropped_expired;       // v5 message expiry passed while queued
+  sharded_counter dropped_qos0_backlog;   // slow consumer, QoS 0
+  sharded_counter dropped_queue_full;     // max_queued_messages/bytes
+  sharded_counter dropped_too_large;      // client's maximum packet size
+  sharded_counter dropped_expired;        // v5 message expiry passed while queued
+  sharded_counter dropped_store_failing;  // v5 QoS 1/2 refused while the store cannot write
 
   static void add(sharded_counter& c, std::uint64_t n = 1) noexcept { c.add(n); }
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {

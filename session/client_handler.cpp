@@ -26,7 +26,9 @@ overloaded(F...) -> overloaded<F...>;
 }  // namespace
 
 client_handler::client_handler(broker& b, client_transport& transport, clock::time_point now)
-    : broker_(b), transport_(&transport), engine_(b.config().limits, now) {}
+    : broker_(b), transport_(&transport), engine_(b.config().limits, now) {
+  broker_stats::add(b.stats().sockets_opened);
+}
 
 const std::string& client_handler::client_id() const noexcept {
   static const std::string none;
@@ -119,6 +121,7 @@ void client_handler::refuse(const mqtt::connect& c, mqtt::reason_code reason) {
 }
 
 void client_handler::on_connect(mqtt::connect& c) {
+  broker_stats::add(broker_.stats().connects_received);
   const auto& config = broker_.config();
   const bool v5 = c.version == mqtt::protocol_version::v5;
   if (c.client_id.empty()) {
@@ -255,25 +258,41 @@ void client_handler::on_publish(mqtt::publish& p) {
   const std::uint64_t sticky_key = config.shared_subscription_policy == shared_policy::sticky
                                        ? std::hash<std::string>{}(client_id())
                                        : 0;
+  const bool v5 = engine_.version() == mqtt::protocol_version::v5;
+  // While the store cannot write, a v5 publisher is told at once (0x97)
+  // rather than left waiting for an acknowledgement that needs it; 3.1.1
+  // cannot be told, so its acknowledgement waits for the disk.
+  const bool refuse_when_store_fails = v5 && q != mqtt::qos::at_most_once;
   const auto outcome =
       broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
-                      waiter, std::move(also_store));
+                      waiter, std::move(also_store), refuse_when_store_fails);
   if (outcome.hold) publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
   // A v5 publisher learns that nobody took the message (spec 3.4.2.1, as
   // mosquitto) or that its one subscriber's queue is full; 3.1.1 has no way
   // to say it: acknowledged and dropped (counted in $SYS), as mosquitto does.
   auto reason = mqtt::reason_code::success;
-  if (engine_.version() == mqtt::protocol_version::v5) {
-    if (outcome.result == broker::publish_result::no_subscribers)
-      reason = mqtt::reason_code::no_matching_subscribers;
-    if (outcome.result == broker::publish_result::quota_exceeded)
-      reason = mqtt::reason_code::quota_exceeded;
+  std::string why;
+  if (v5) {
+    switch (outcome.result) {
+      case broker::publish_result::routed:
+        break;
+      case broker::publish_result::no_subscribers:
+        reason = mqtt::reason_code::no_matching_subscribers;
+        break;
+      case broker::publish_result::quota_exceeded:
+        reason = mqtt::reason_code::quota_exceeded;
+        break;
+      case broker::publish_result::store_failing:
+        reason = mqtt::reason_code::quota_exceeded;
+        why = "the broker's store cannot write now (disk full or failing)";
+        break;
+    }
   }
   if (publishing_paused_) {
     held_acks_.push_back({id, q, reason});  // in order behind the held ones
   } else {
-    engine_.acknowledge_publish(id, q, reason);
+    engine_.acknowledge_publish(id, q, reason, std::move(why));
   }
 }
 

@@ -102,9 +102,15 @@ void broker::send_retained(const session_ptr& s, const std::string& filter,
 
 broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
                                         const std::shared_ptr<client_handler>& publisher,
-                                        std::vector<store::store_op> also_store) {
+                                        std::vector<store::store_op> also_store,
+                                        bool refuse_when_store_fails) {
   const auto& p = m->packet;
   auto& ops = also_store;
+  if (refuse_when_store_fails && store_ != nullptr && store_->writes_failing() &&
+      needs_store(m, ops)) {
+    broker_stats::add(stats_.dropped_store_failing);
+    return {publish_result::store_failing, false};
+  }
   if (p.retain) {
     // An empty payload removes the retained message and is not itself
     // retained [MQTT-3.3.1-6/-7]; otherwise it replaces it [MQTT-3.3.1-5].
@@ -144,6 +150,19 @@ broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
   const bool hold = dispatch(targets, publisher);
   targets.clear();
   return {result, hold};
+}
+
+bool broker::needs_store(const mqtt::message_ptr& m, const std::vector<store::store_op>& ops) {
+  if (!ops.empty() || (m->packet.retain && m->id != 0)) return true;
+  // Matched apart from routing, which must set a retained message before it
+  // matches (a subscriber arriving meanwhile gets one or the other). Only
+  // while the store is failing: a shared group's turn moving on twice is
+  // the price.
+  std::vector<target> targets;
+  collect_targets(m, targets);
+  return std::any_of(targets.begin(), targets.end(), [](const target& t) {
+    return t.d.qos != mqtt::qos::at_most_once && t.s->stored.load(std::memory_order_acquire);
+  });
 }
 
 bool broker::refuses_for_quota(const target& t) const {

@@ -69,6 +69,8 @@ sys_figures collect_figures(broker& b, const store::durable_store* store,
   f.publish_sent = broker_stats::get(s.publish_sent);
   f.bytes_received = broker_stats::get(s.bytes_received);
   f.bytes_sent = broker_stats::get(s.bytes_sent);
+  f.sockets_opened = broker_stats::get(s.sockets_opened);
+  f.connects_received = broker_stats::get(s.connects_received);
   f.subscriptions = b.subscription_count();
   f.retained = b.retained_count();
   f.heap_current = heap_in_use();
@@ -81,6 +83,7 @@ sys_figures collect_figures(broker& b, const store::durable_store* store,
   f.dropped_queue_full = broker_stats::get(s.dropped_queue_full);
   f.dropped_too_large = broker_stats::get(s.dropped_too_large);
   f.dropped_expired = broker_stats::get(s.dropped_expired);
+  f.dropped_store_failing = broker_stats::get(s.dropped_store_failing);
   if (store != nullptr) {
     f.persistence = true;
     f.store = store->stats();
@@ -144,6 +147,7 @@ void sys_topics::publish(std::chrono::steady_clock::time_point now) {
   put("$SYS/broker/tern/dropped/queue_full", f.dropped_queue_full);
   put("$SYS/broker/tern/dropped/too_large", f.dropped_too_large);
   put("$SYS/broker/tern/dropped/expired", f.dropped_expired);
+  put("$SYS/broker/tern/dropped/store_failing", f.dropped_store_failing);
   if (f.persistence) {
     put("$SYS/broker/tern/store/bytes", f.store.file_bytes);
     put("$SYS/broker/tern/store/commits", f.store.commits);
@@ -162,6 +166,9 @@ void sys_topics::publish(std::chrono::steady_clock::time_point now) {
   publish_load("publish/sent", publish_sent_, f.publish_sent, interval_s);
   publish_load("bytes/received", bytes_received_, f.bytes_received, interval_s);
   publish_load("bytes/sent", bytes_sent_, f.bytes_sent, interval_s);
+  // As mosquitto: CONNECT packets, and network connections opened.
+  publish_load("connections", connects_received_, f.connects_received, interval_s);
+  publish_load("sockets", sockets_opened_, f.sockets_opened, interval_s);
 }
 
 }  // namespace tern::broker

@@ -32,13 +32,15 @@ struct sys_figures {
   std::uint64_t messages_received = 0, messages_sent = 0;  // every MQTT packet
   std::uint64_t publish_received = 0, publish_sent = 0;
   std::uint64_t bytes_received = 0, bytes_sent = 0;
+  std::uint64_t sockets_opened = 0, connects_received = 0;
   std::uint64_t subscriptions = 0, retained = 0;
   std::uint64_t heap_current = 0, heap_maximum = 0;  // bytes allocated by malloc
   // Messages dropped, by cause.
   std::uint64_t dropped_qos0_backlog = 0, dropped_queue_full = 0, dropped_too_large = 0,
-                dropped_expired = 0;
+                dropped_expired = 0, dropped_store_failing = 0;
   std::uint64_t dropped_total() const noexcept {
-    return dropped_qos0_backlog + dropped_queue_full + dropped_too_large + dropped_expired;
+    return dropped_qos0_backlog + dropped_queue_full + dropped_too_large + dropped_expired +
+           dropped_store_failing;
   }
   bool persistence = false;  // store below is meaningful
   store::store_stats store;
@@ -68,7 +70,7 @@ class sys_topics {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_;
   load messages_received_, messages_sent_, publish_received_, publish_sent_, bytes_received_,
-      bytes_sent_;
+      bytes_sent_, connects_received_, sockets_opened_;
 };
 
 }  // namespace tern::broker

@@ -48,6 +48,9 @@ class durable_store {
   virtual void on_commit(std::function<void(std::uint64_t)> listener) = 0;
   // Writes what is queued and stops the store's thread (shutdown).
   virtual void flush_and_stop() = 0;
+  // Whether writing is failing now (disk full, I/O error): what is
+  // submitted waits, uncommitted, until a write succeeds again.
+  virtual bool writes_failing() const noexcept { return false; }
   // Read-only figures; a store that keeps none reports zeros.
   virtual store_stats stats() const { return {}; }
 };

@@ -207,13 +207,19 @@ bool sqlite_store::write_with_retry(std::vector<store_op>& batch, std::uint64_t 
   for (;;) {
     try {
       writer_->write(batch);
-      if (failing) spdlog::warn("store {}: writing again, {} events committed", db_->path(), last);
+      if (failing) {
+        writes_failing_.store(false, std::memory_order_relaxed);
+        spdlog::warn("store {}: writing again, {} events committed", db_->path(), last);
+      }
       return true;
     } catch (const store_error& e) {
       if (!failing)
-        spdlog::error("{}; acknowledgements that need the store wait until it can write again",
-                      e.what());
+        spdlog::error(
+            "{}; acknowledgements that need the store wait until it can write again (v5 "
+            "publishers are refused with 0x97 meanwhile)",
+            e.what());
       failing = true;
+      writes_failing_.store(true, std::memory_order_relaxed);
     }
     {
       std::unique_lock lock(mutex_);

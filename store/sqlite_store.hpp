@@ -48,6 +48,9 @@ class sqlite_store final : public durable_store {
   void on_commit(std::function<void(std::uint64_t)> listener) override;
   void flush_and_stop() override;
   store_stats stats() const override;
+  bool writes_failing() const noexcept override {
+    return writes_failing_.load(std::memory_order_relaxed);
+  }
 
  private:
   void run();
@@ -68,6 +71,7 @@ class sqlite_store final : public durable_store {
   bool stopping_ = false;
   std::function<void(std::uint64_t)> listener_;
   std::atomic<std::uint64_t> committed_{0};
+  std::atomic<bool> writes_failing_{false};
   std::atomic<std::uint64_t> commits_{0}, commit_us_total_{0}, commit_us_last_{0},
       commit_us_max_{0};
   std::thread thread_;

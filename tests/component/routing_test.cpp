@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "broker_world.hpp"
 #include "session/sys_topics.hpp"
@@ -145,6 +146,34 @@ TEST(Routing, WildcardsDoNotMatchDollarTopics_MQTT_4_7_2_1) {
   ASSERT_TRUE(pub.connect());
   pub.publish("broker/version", "x", qos::at_most_once);
   EXPECT_EQ(all.payloads(), std::vector<std::string>{"x"}) << "one copy for two matches";
+}
+
+// $SYS/broker/load/connections and .../sockets, as mosquitto: per-minute
+// rates of CONNECT packets and of connections opened.
+TEST(Routing, SysLoadCountsConnectsAndSockets) {
+  world w(2);
+  test_client sys(w, "sys", v::v3_1_1, 0);
+  ASSERT_TRUE(sys.connect());
+  ASSERT_TRUE(sys.subscribe("$SYS/broker/load/+/1min", qos::at_most_once));
+  sys_topics tree(w.b);
+  test_client a(w, "a", v::v3_1_1, 1);
+  test_client b(w, "b", v::v5, 1);
+  ASSERT_TRUE(a.connect());
+  ASSERT_TRUE(b.connect());
+  {
+    auto as = w.workers.act_as(0);
+    tree.publish(w.clock.now);
+  }
+  w.settle();
+  std::map<std::string, double> rate;
+  for (const auto& m : sys.messages())
+    rate[m.topic] = std::stod(std::string(m.payload.view()));
+  ASSERT_TRUE(rate.contains("$SYS/broker/load/connections/1min"));
+  ASSERT_TRUE(rate.contains("$SYS/broker/load/sockets/1min"));
+  EXPECT_GT(rate["$SYS/broker/load/connections/1min"], 0.0);
+  EXPECT_GT(rate["$SYS/broker/load/sockets/1min"], 0.0);
+  EXPECT_EQ(rate["$SYS/broker/load/connections/1min"], rate["$SYS/broker/load/sockets/1min"])
+      << "three sockets, three CONNECTs";
 }
 
 // Overlapping subscriptions of one client: one copy, at the highest QoS of

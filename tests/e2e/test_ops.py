@@ -107,7 +107,8 @@ class Metrics(BrokerTestCase):
         topics = ["$SYS/broker/heap/current", "$SYS/broker/heap/maximum",
                   "$SYS/broker/tern/store/bytes", "$SYS/broker/tern/store/commit_latency/max_us",
                   "$SYS/broker/tern/dropped/queue_full", "$SYS/broker/clients/expired",
-                  "$SYS/broker/load/bytes/received/1min"]
+                  "$SYS/broker/load/bytes/received/1min",
+                  "$SYS/broker/load/connections/1min", "$SYS/broker/load/sockets/1min"]
         for t in topics:
             c.subscribe(t)
         seen = {}
