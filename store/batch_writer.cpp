@@ -51,7 +51,7 @@ struct batch_writer::statements {
         put_delivery(db,
                      "INSERT OR REPLACE INTO deliveries(session_id, seq, message_id, qos, retain, "
                      "subscription_ids, inline_packet, inline_qos, inline_expires_at, "
-                     "inline_publisher) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     "inline_publisher, share) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         mark_delivery_sent(db,
                            "UPDATE deliveries SET packet_id = ?, released = ? WHERE session_id = ? "
                            "AND seq = ?"),
@@ -241,6 +241,7 @@ void batch_writer::write(std::span<const store_op> ops) {
                        } else {
                          b.add_ref(d.message);
                        }
+                       if (d.share) s.put_delivery.bind(11, *d.share);
                        s.put_delivery.run();
                      },
                      [&](const mark_delivery_sent& o) {

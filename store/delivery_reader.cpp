@@ -12,7 +12,7 @@ namespace {
 // own leading columns.
 #define TERN_DELIVERY_COLUMNS                                             \
   "seq, message_id, qos, retain, subscription_ids, packet_id, released, " \
-  "inline_expires_at, inline_publisher, inline_qos, inline_packet"
+  "inline_expires_at, inline_publisher, inline_qos, inline_packet, share"
 
 }  // namespace
 
@@ -63,6 +63,8 @@ restored_delivery delivery_reader::read_row(const statement& s, int first) {
   r.delivery.subscription_ids = decode_subscription_ids(s.column_blob(first + 4));
   r.packet_id = static_cast<mqtt::packet_id>(s.column_int(first + 5));
   r.released = s.column_int(first + 6) != 0;
+  if (!s.column_is_null(first + 11))
+    r.delivery.share = std::make_shared<const std::string>(s.column_text(first + 11));
   return r;
 }
 

@@ -71,6 +71,12 @@ ALTER TABLE deliveries ADD COLUMN inline_qos INTEGER;
 ALTER TABLE deliveries ADD COLUMN inline_expires_at INTEGER;
 ALTER TABLE deliveries ADD COLUMN inline_publisher INTEGER;
 )sql",
+    // 2 -> 3: the "$share/{group}/{filter}" a shared subscription group
+    // chose the receiver by, so that after a restart a member that goes
+    // away still hands the delivery to another member (spec 4.8.2).
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN share TEXT;
+)sql",
 };
 
 }  // namespace

@@ -52,7 +52,7 @@ struct delivery {
   std::uint64_t store_seq = 0;
   // "$share/{group}/{filter}" when a shared subscription group chose this
   // receiver: a delivery it cannot complete goes to another member (spec
-  // 4.8.2). Null for ordinary subscriptions; not kept across restarts.
+  // 4.8.2). Null for ordinary subscriptions; stored with the delivery.
   std::shared_ptr<const std::string> share = nullptr;
 };
 

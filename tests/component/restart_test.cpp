@@ -130,6 +130,34 @@ TEST_F(Restart, ResentQoS2PublishIsNotDeliveredTwice) {
   EXPECT_EQ(sub.payloads(), (std::vector<std::string>{"once"}));
 }
 
+// A delivery a shared subscription group made keeps its group across a
+// restart: read back from the store, sent and left unacknowledged by a
+// member whose connection drops, it goes to a connected member (spec 4.8.2).
+TEST_F(Restart, SharedDeliveryMovesToAnotherMemberAfterARestart) {
+  {
+    auto first = start();
+    test_client pub(first->w, "pub", v::v5, 0);
+    test_client a(first->w, "a", v::v3_1_1, 1);
+    ASSERT_TRUE(pub.connect());
+    ASSERT_TRUE(a.connect(persistent()));
+    ASSERT_TRUE(a.subscribe("$share/g/t", qos::at_least_once));
+    a.drop();
+    EXPECT_TRUE(pub.completed(pub.publish("t", "held", qos::at_least_once)));
+  }
+  auto second = start();
+  test_client b(second->w, "b", v::v3_1_1, 0);
+  ASSERT_TRUE(b.connect(persistent()));
+  ASSERT_TRUE(b.subscribe("$share/g/t", qos::at_least_once));
+  test_client a(second->w, "a", v::v3_1_1, 1);
+  a.set_auto_ack(false);
+  ASSERT_TRUE(a.connect(persistent()));
+  ASSERT_EQ(a.payloads(), (std::vector<std::string>{"held"}));
+  EXPECT_TRUE(b.payloads().empty());
+  a.drop();
+  second->w.settle();
+  EXPECT_EQ(b.payloads(), (std::vector<std::string>{"held"}));
+}
+
 TEST_F(Restart, CleanSessionsAndEndedSessionsAreNotRestored) {
   {
     auto first = start();

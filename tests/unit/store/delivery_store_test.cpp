@@ -135,6 +135,28 @@ TEST_F(StoreDeliveries, MessageOfTwoSessionsIsStoredOnceUntilBothAreDone) {
   EXPECT_TRUE(reopen().deliveries.empty());
 }
 
+// The group a shared subscription chose the receiver by is kept, queued or
+// sent, so that after a restart the delivery can still move to another
+// member (spec 4.8.2).
+TEST_F(StoreDeliveries, ShareGroupRoundTrips) {
+  const auto m = make_message(1, "t", "x");
+  auto queued = make_delivery(1, 1, m);
+  queued.delivery.share = std::make_shared<const std::string>("$share/g/t");
+  auto sent = make_delivery(1, 2, m);
+  sent.delivery.share = std::make_shared<const std::string>("$share/other/#");
+  write({put_session{make_session(1, "a")}, queued, sent, make_delivery(1, 3, m),
+         mark_delivery_sent{1, 2, 7, false}});
+
+  const auto got = reopen();
+  ASSERT_EQ(got.deliveries.size(), 3u);
+  ASSERT_NE(got.deliveries[0].delivery.share, nullptr);
+  EXPECT_EQ(*got.deliveries[0].delivery.share, "$share/g/t");
+  ASSERT_NE(got.deliveries[1].delivery.share, nullptr);
+  EXPECT_EQ(*got.deliveries[1].delivery.share, "$share/other/#");
+  EXPECT_EQ(got.deliveries[1].packet_id, 7);
+  EXPECT_EQ(got.deliveries[2].delivery.share, nullptr);
+}
+
 TEST_F(StoreDeliveries, SentAndReleasedMarksRoundTrip) {
   const auto m = make_message(1, "t", "x", qos::exactly_once);
   write({put_session{make_session(1, "a")}, make_delivery(1, 1, m, qos::exactly_once),
