@@ -41,6 +41,7 @@ broker::broker_config make_broker_config(const config& cfg) {
   b.max_queued_bytes = cfg.max_queued_bytes;
   b.message_size_limit = cfg.message_size_limit;
   b.allow_zero_length_clientid = cfg.allow_zero_length_clientid;
+  b.connection_messages = cfg.connection_messages;
   b.allow_anonymous = cfg.allow_anonymous;
   b.access = make_access_control(cfg.password_file, cfg.acl_file);
   b.limits.retain_available = cfg.retain_available;

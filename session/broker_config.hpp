@@ -24,6 +24,7 @@ struct broker_config {
       1u << 20;  // encoded bytes waiting for one socket; QoS 0 dropped past it
   std::uint32_t message_size_limit = 0;    // message_size_limit (payload bytes, 0: none)
   bool allow_zero_length_clientid = true;  // allow_zero_length_clientid
+  bool connection_messages = true;         // log each connect and disconnect
   bool allow_anonymous = true;          // allow_anonymous (no password file yet: false refuses all)
   std::uint16_t max_keepalive = 65535;  // max_keepalive (v5: server keep alive)
   bool queue_qos0_messages = false;     // queue_qos0_messages

@@ -185,11 +185,12 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   }
   // mosquitto's notation: p2 is 3.1.1 (p1 3.1, p5 5.0), c clean, k keep alive.
   const auto version = engine_.version();
-  spdlog::info("{}", connected_line(remote_address(), s->client_id,
-                                    version == mqtt::protocol_version::v5     ? 5
-                                    : version == mqtt::protocol_version::v3_1 ? 1
-                                                                              : 2,
-                                    clean_start_, engine_.keep_alive(), username_));
+  if (broker_.config().connection_messages)
+    spdlog::info("{}", connected_line(remote_address(), s->client_id,
+                                      version == mqtt::protocol_version::v5     ? 5
+                                      : version == mqtt::protocol_version::v3_1 ? 1
+                                                                                : 2,
+                                      clean_start_, engine_.keep_alive(), username_));
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
@@ -461,9 +462,8 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   if (close_handled_) return;
   close_handled_ = true;
   authorizing_ = false;
-  if (session_) {
+  if (session_ && broker_.config().connection_messages)
     spdlog::info("{}", disconnected_line(session_->client_id, peer_closed_, c.reason));
-  }
   const bool was_attached = session_ && session_->attached.get() == this;
   if (session_) {
     engine_.detach_session();

@@ -91,6 +91,8 @@ void config_parser::apply_global(const directive& d) {
   if (n == "per_listener_settings") return set_per_listener_settings(d);
   if (n == "allow_zero_length_clientid") {
     c.allow_zero_length_clientid = read_bool(d);
+  } else if (n == "connection_messages") {
+    c.connection_messages = read_bool(d);
   } else if (n == "persistence") {
     c.persistence = read_bool(d);
   } else if (n == "persistence_location") {
@@ -194,9 +196,6 @@ void config_parser::apply_ignored(const directive& d) {
   } else if (n == "log_timestamp") {
     read_bool(d);
     why = "tern puts a timestamp on every log line (its format is log_timestamp_format)";
-  } else if (n == "connection_messages") {
-    out_.connection_messages = read_bool(d);
-    why = "this version of tern does not switch connection log lines on or off";
   } else if (n == "check_retain_source") {
     read_bool(d);
     why = "tern does not re-check the publisher's access when it sends a retained message";

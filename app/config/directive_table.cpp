@@ -20,6 +20,7 @@ constexpr directive_info directives[] = {
     // Global.
     {"per_listener_settings", global},
     {"allow_zero_length_clientid", global},
+    {"connection_messages", global},
     {"persistence", global},
     {"persistence_location", global},
     {"persistence_file", global},
@@ -107,7 +108,6 @@ constexpr directive_info directives[] = {
     {"autosave_interval", ignored},
     {"autosave_on_changes", ignored},
     {"log_timestamp", ignored},
-    {"connection_messages", ignored},
     {"check_retain_source", ignored},
     {"retry_interval", ignored},
 };

@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from broker import Broker, BrokerTestCase, free_port
 from clients import MQTTv311, MQTTv5
-from limits import TIMEOUT
-from raw_mqtt import V5, RawClient
+from limits import QUIET, TIMEOUT
+from raw_mqtt import V5, V311, RawClient, connect_packet
 from ops_http import http_get, http_listener_settings
 
 
@@ -185,6 +185,28 @@ class Logs(unittest.TestCase):
         self.assertRegex(text, r"New client connected from 127\.0\.0\.1:\d+ as c2 "
                                r"\(p5, c1, k30\)\.\n")
         self.assertIn("Client c2 closed its connection.\n", text)
+
+    def test_connection_messages_false_leaves_connections_out(self):
+        b = self.start({"persistence": "false", "connection_messages": "false",
+                        "allow_zero_length_clientid": "false"})
+        from clients import PahoClient
+        c = PahoClient(b, client_id="quiet", protocol=MQTTv311)
+        c.connect()
+        c.disconnect()
+        c.close()
+        raw = RawClient(b)
+        raw.connect("quiet-too", version=V5)
+        raw.close()
+        # Other lines are still written: a refused client is.
+        refused = RawClient(b)
+        refused.send(connect_packet("", version=V311))
+        refused.wait_closed()
+        refused.close()
+        wait_until(lambda: "refused" in self.log_text(b), what="the refusal logged")
+        time.sleep(QUIET)  # the connections' own workers may log later
+        text = self.log_text(b)
+        self.assertNotIn("New client connected", text)
+        self.assertNotIn("Client quiet", text)
 
     def test_log_file_reopened_and_log_type_reloaded_on_sighup(self):
         b = Broker({"persistence": "false"})

@@ -282,15 +282,16 @@ TEST(config, ignored_directives_are_noted) {
   const config c = parse_config(R"(autosave_interval 60
 autosave_on_changes true
 log_timestamp false
-connection_messages true
+connection_messages false
 check_retain_source false
 retry_interval 20
 )",
                                 "t.conf");
-  ASSERT_EQ(c.notes.size(), 6u);
+  ASSERT_EQ(c.notes.size(), 5u) << "connection_messages takes effect: no note";
   EXPECT_THAT(c.notes[0], HasSubstr("t.conf:1: `autosave_interval` is accepted"));
-  EXPECT_THAT(c.notes[5], HasSubstr("t.conf:6: `retry_interval`"));
+  EXPECT_THAT(c.notes[4], HasSubstr("t.conf:6: `retry_interval`"));
   EXPECT_EQ(c.autosave_interval, 60u);
+  EXPECT_FALSE(c.connection_messages);
 }
 
 TEST(config, bridge_old_names_and_keepalive_floor) {

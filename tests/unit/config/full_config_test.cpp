@@ -240,9 +240,9 @@ TEST(config, full_mosquitto_conf_loads_every_value) {
                           Pair("topic", "# both 0"), Pair("round_robin", "true"),
                           Pair("start_type", "lazy")));
 
-  // autosave_interval, autosave_on_changes, log_timestamp, connection_messages,
-  // check_retain_source, and the SQLite persistence_file note.
-  EXPECT_EQ(c.notes.size(), 6u);
+  // autosave_interval, autosave_on_changes, log_timestamp, check_retain_source,
+  // and the SQLite persistence_file note.
+  EXPECT_EQ(c.notes.size(), 5u);
   EXPECT_THAT(c.notes[0], HasSubstr(at("autosave_interval") + ": `autosave_interval`"));
   EXPECT_THAT(c.notes.back(), HasSubstr("SQLite"));
 }
