@@ -100,6 +100,11 @@ std::string render_prometheus(const broker::sys_figures& f,
           f.store.file_bytes);
     w.one("tern_store_pending_events", "gauge", "Store events submitted, not yet committed.",
           f.store.pending);
+    w.one("tern_store_messages", "gauge",
+          "Messages the store holds (queued, inflight, retained), counted every 10 s at most.",
+          f.store.messages);
+    w.one("tern_store_message_bytes", "gauge", "Stored size of the messages the store holds.",
+          f.store.message_bytes);
     w.family("tern_store_commit_duration_seconds", "summary",
              "Time to write and commit one store transaction.");
     w.sample("tern_store_commit_duration_seconds_sum", seconds(f.store.commit_us_total));

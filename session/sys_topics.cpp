@@ -149,6 +149,9 @@ void sys_topics::publish(std::chrono::steady_clock::time_point now) {
   put("$SYS/broker/tern/dropped/expired", f.dropped_expired);
   put("$SYS/broker/tern/dropped/store_failing", f.dropped_store_failing);
   if (f.persistence) {
+    // mosquitto's names; here, what the SQLite store holds.
+    put("$SYS/broker/store/messages/count", f.store.messages);
+    put("$SYS/broker/store/messages/bytes", f.store.message_bytes);
     put("$SYS/broker/tern/store/bytes", f.store.file_bytes);
     put("$SYS/broker/tern/store/commits", f.store.commits);
     put("$SYS/broker/tern/store/pending", f.store.pending);

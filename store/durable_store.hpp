@@ -26,6 +26,9 @@ struct store_stats {
   std::uint64_t commit_us_last = 0;   // the last one's
   std::uint64_t commit_us_max = 0;    // the longest since start
   std::uint64_t pending = 0;          // events submitted, not yet committed
+  // Messages held (queued, inflight or retained; one with several receivers
+  // once) and their stored bytes; counted at most every few seconds.
+  std::uint64_t messages = 0, message_bytes = 0;
 };
 
 class durable_store {

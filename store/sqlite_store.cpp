@@ -36,8 +36,9 @@ bool is_damage(const store_error& e) {
 
 }  // namespace
 
-sqlite_store::sqlite_store(const std::string& path, sync_level sync)
-    : db_(std::make_unique<sqlite_db>(path)) {
+sqlite_store::sqlite_store(const std::string& path, sync_level sync,
+                           std::chrono::steady_clock::duration count_every)
+    : db_(std::make_unique<sqlite_db>(path)), count_every_(count_every) {
   try {
     switch (sync) {
       case sync_level::off:
@@ -70,7 +71,9 @@ restored_state sqlite_store::restore() {
   // Damage the schema check at opening did not reach shows here, where
   // every table is read.
   try {
-    return load_store(*db_);
+    auto state = load_store(*db_);
+    count_messages();
+    return state;
   } catch (const store_error& e) {
     if (is_damage(e)) throw_damaged(e, db_->path());
     throw;
@@ -134,7 +137,14 @@ void sqlite_store::run() {
     std::uint64_t last;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      const auto ready = [&] { return stopping_ || !queue_.empty(); };
+      // Idle with a stale count: count once it is due, then sleep.
+      if (count_stale_ && !wake_.wait_until(lock, counted_at_ + count_every_, ready)) {
+        lock.unlock();
+        count_messages();
+        continue;
+      }
+      wake_.wait(lock, ready);
       if (queue_.empty()) return;  // stopping, everything written
       batch.swap(queue_);
       last = submitted_;
@@ -151,7 +161,28 @@ void sqlite_store::run() {
       listener = listener_;
     }
     if (listener) listener(last);
+    count_stale_ = true;
+    if (std::chrono::steady_clock::now() - counted_at_ >= count_every_) count_messages();
   }
+}
+
+void sqlite_store::count_messages() {
+  // A message with several receivers has a row in messages; one with a
+  // single receiver lives inline in its delivery row.
+  try {
+    messages_.store(static_cast<std::uint64_t>(db_->query_int(
+                        "SELECT (SELECT count(*) FROM messages) + "
+                        "(SELECT count(*) FROM deliveries WHERE inline_qos IS NOT NULL)")),
+                    std::memory_order_relaxed);
+    message_bytes_.store(static_cast<std::uint64_t>(db_->query_int(
+                             "SELECT coalesce((SELECT sum(length(packet)) FROM messages), 0) + "
+                             "coalesce((SELECT sum(length(inline_packet)) FROM deliveries), 0)")),
+                         std::memory_order_relaxed);
+  } catch (const store_error& e) {
+    spdlog::warn("{}: counting the stored messages", e.what());  // the figures stay as they were
+  }
+  counted_at_ = std::chrono::steady_clock::now();
+  count_stale_ = false;
 }
 
 void sqlite_store::note_commit(std::chrono::steady_clock::duration took) {
@@ -176,6 +207,8 @@ store_stats sqlite_store::stats() const {
   s.commit_us_total = commit_us_total_.load(std::memory_order_relaxed);
   s.commit_us_last = commit_us_last_.load(std::memory_order_relaxed);
   s.commit_us_max = commit_us_max_.load(std::memory_order_relaxed);
+  s.messages = messages_.load(std::memory_order_relaxed);
+  s.message_bytes = message_bytes_.load(std::memory_order_relaxed);
   std::uint64_t submitted;
   {
     std::lock_guard lock(mutex_);

@@ -36,7 +36,10 @@ class sqlite_store final : public durable_store {
  public:
   // Opens (creating if needed) and migrates the file; throws store_error
   // with the file name and what to do when it cannot be used.
-  sqlite_store(const std::string& path, sync_level sync);
+  // `count_every`: how often, at most, the messages held are counted for
+  // stats() (a scan of the deliveries, so not at every commit).
+  sqlite_store(const std::string& path, sync_level sync,
+               std::chrono::steady_clock::duration count_every = std::chrono::seconds(10));
   ~sqlite_store() override;
 
   restored_state restore() override;
@@ -59,6 +62,8 @@ class sqlite_store final : public durable_store {
   // Runs the batch's load_deliveries, which see everything written before.
   void run_reads(std::vector<store_op>& batch);
   void note_commit(std::chrono::steady_clock::duration took);
+  // Counts the messages held now (the writer's thread, or before it runs).
+  void count_messages();
 
   std::unique_ptr<sqlite_db> db_;
   std::unique_ptr<batch_writer> writer_;
@@ -74,6 +79,10 @@ class sqlite_store final : public durable_store {
   std::atomic<bool> writes_failing_{false};
   std::atomic<std::uint64_t> commits_{0}, commit_us_total_{0}, commit_us_last_{0},
       commit_us_max_{0};
+  std::atomic<std::uint64_t> messages_{0}, message_bytes_{0};
+  const std::chrono::steady_clock::duration count_every_;
+  std::chrono::steady_clock::time_point counted_at_{};
+  bool count_stale_ = false;  // written to since the last count
   std::thread thread_;
 };
 

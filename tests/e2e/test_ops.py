@@ -76,7 +76,8 @@ class Metrics(BrokerTestCase):
             self.assertEqual(fams[name].type, type_, name)
             self.assertTrue(fams[name].documentation, f"{name} has no HELP")
         causes = {s.labels["cause"] for s in fams["tern_messages_dropped"].samples}
-        self.assertEqual(causes, {"qos0_backlog", "queue_full", "too_large", "expired"})
+        self.assertEqual(causes, {"qos0_backlog", "queue_full", "too_large", "expired",
+                                  "store_failing"})
 
     def test_metrics_follow_the_broker(self):
         before = families(self.metrics())
@@ -108,7 +109,8 @@ class Metrics(BrokerTestCase):
                   "$SYS/broker/tern/store/bytes", "$SYS/broker/tern/store/commit_latency/max_us",
                   "$SYS/broker/tern/dropped/queue_full", "$SYS/broker/clients/expired",
                   "$SYS/broker/load/bytes/received/1min",
-                  "$SYS/broker/load/connections/1min", "$SYS/broker/load/sockets/1min"]
+                  "$SYS/broker/load/connections/1min", "$SYS/broker/load/sockets/1min",
+                  "$SYS/broker/store/messages/count", "$SYS/broker/store/messages/bytes"]
         for t in topics:
             c.subscribe(t)
         seen = {}

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/sqlite_store.hpp"
@@ -155,6 +157,32 @@ TEST_F(StoreDeliveries, ShareGroupRoundTrips) {
   EXPECT_EQ(*got.deliveries[1].delivery.share, "$share/other/#");
   EXPECT_EQ(got.deliveries[1].packet_id, 7);
   EXPECT_EQ(got.deliveries[2].delivery.share, nullptr);
+}
+
+// $SYS/broker/store/messages/{count,bytes}: what the store holds, each
+// message once however many receivers it has; counted at restore and after
+// writes once a count is due (here: at once).
+TEST_F(StoreDeliveries, MessagesHeldAreCounted) {
+  const auto two_receivers = make_message(1, "t", "shared");
+  const auto one_receiver = make_message(2, "t", "single");
+  {
+    sqlite_store s(path(), sync_level::normal, std::chrono::steady_clock::duration::zero());
+    EXPECT_EQ(s.stats().messages, 0u);
+    std::vector<store_op> ops{put_session{make_session(1, "a")}, put_session{make_session(2, "b")},
+                              make_delivery(1, 1, two_receivers),
+                              make_delivery(2, 1, two_receivers),
+                              make_delivery(1, 2, one_receiver)};
+    s.submit_all(ops);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.stats().messages != 2 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(s.stats().messages, 2u);
+    EXPECT_GT(s.stats().message_bytes, std::string("shared").size() + std::string("single").size());
+    s.flush_and_stop();
+  }
+  sqlite_store again(path(), sync_level::normal);
+  again.restore();
+  EXPECT_EQ(again.stats().messages, 2u);
 }
 
 TEST_F(StoreDeliveries, SentAndReleasedMarksRoundTrip) {
