@@ -81,6 +81,7 @@ class sqlite_store final : public durable_store {
       commit_us_max_{0};
   std::atomic<std::uint64_t> messages_{0}, message_bytes_{0};
   const std::chrono::steady_clock::duration count_every_;
+  std::chrono::steady_clock::duration count_gap_;  // count_every_, or more for a slow count
   std::chrono::steady_clock::time_point counted_at_{};
   bool count_stale_ = false;  // written to since the last count
   std::thread thread_;
