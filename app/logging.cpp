@@ -96,7 +96,8 @@ class log_setup::router final : public spdlog::sinks::base_sink<std::mutex> {
   std::shared_ptr<reopenable_file_sink> file_;
 };
 
-log_setup::log_setup() : router_(std::make_shared<router>()) {}
+log_setup::log_setup()
+    : router_(std::make_shared<router>()), topic_(std::make_shared<topic_log_sink>()) {}
 log_setup::~log_setup() = default;
 
 void log_setup::apply(const config& cfg, bool verbose) {
@@ -125,6 +126,7 @@ void log_setup::apply(const config& cfg, bool verbose) {
     file->set_pattern(pattern);
     sinks.push_back(file);
   }
+  if (has("topic")) sinks.push_back(topic_);
   if (has("syslog")) {
     // syslog stamps the time and level itself.
     auto s = std::make_shared<spdlog::sinks::syslog_sink_mt>("tern", LOG_PID, LOG_DAEMON, true);

@@ -3,7 +3,8 @@
 // `log_type` (config.hpp), for every spdlog call in the process:
 //
 //   log_dest  stdout | stderr (default) | file PATH | syslog (LOG_DAEMON,
-//             ident "tern") | none; several lines add destinations
+//             ident "tern") | topic (log_topic.hpp) | none; several lines
+//             add destinations
 //   log_type  error | warning | notice | information | debug | all | none;
 //             default error + warning + notice + information. notice and
 //             information are both spdlog's info (tern logs connects and
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "app/config/config.hpp"
+#include "app/log_topic.hpp"
 
 namespace tern::app {
 
@@ -42,11 +44,15 @@ class log_setup {
   void apply(const config& cfg, bool verbose);
   // Closes and reopens the log file, if any, under the same path.
   void reopen();
+  // `log_dest topic`'s sink (fed only while that destination is set): the
+  // broker attaches to it to publish what it queues.
+  const std::shared_ptr<topic_log_sink>& topic_sink() const noexcept { return topic_; }
 
   class router;
 
  private:
   std::shared_ptr<router> router_;
+  std::shared_ptr<topic_log_sink> topic_;
 };
 
 }  // namespace tern::app

@@ -28,7 +28,32 @@
 #include "bridge/bridge.hpp"
 #include "net/http_listener.hpp"
 #include "net/server.hpp"
+#include "session/broker.hpp"
 #include "store/sqlite_db.hpp"
+
+namespace {
+
+// `log_dest topic`: what the sink queues is published by worker 0, routed
+// as a client's message is. Detached when the server shuts down.
+void publish_log_lines(const std::shared_ptr<tern::app::topic_log_sink>& sink,
+                       tern::net::server& server) {
+  sink->attach([sink, &server] {
+    boost::asio::post(server.workers().context(0), [sink, &server] {
+      auto& broker = server.core();
+      sink->drain([&broker](tern::app::log_publication&& line) {
+        tern::mqtt::publish p;
+        p.topic = std::move(line.topic);
+        p.payload = tern::mqtt::shared_bytes::copy_of(std::string_view(line.payload));
+        p.qos = tern::mqtt::qos::exactly_once;  // as mosquitto
+        p.properties.message_expiry_interval = 20;
+        broker.publish(broker.make_message(std::move(p), 0));
+      });
+    });
+  });
+  server.on_shut_down([sink] { sink->attach({}); });
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"tern: MQTT broker for edge gateways"};
@@ -113,6 +138,7 @@ int main(int argc, char** argv) {
           b->stop();
       });
       server.on_reload([&tls] { tls.reload(); });
+      publish_log_lines(logs.topic_sink(), server);
 
       // `protocol http` listeners: metrics, health, the status page.
       auto ready = std::make_shared<std::atomic<bool>>(false);
@@ -175,6 +201,7 @@ int main(int argc, char** argv) {
         tern::app::sd_notify("READY=1");
       });
       server.run();
+      logs.topic_sink()->attach({});
       // Everything submitted is written before the broker goes away.
       if (store) store->flush_and_stop();
     }

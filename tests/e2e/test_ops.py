@@ -210,6 +210,30 @@ class Logs(unittest.TestCase):
         self.assertNotIn("New client connected", text)
         self.assertNotIn("Client quiet", text)
 
+    def test_log_dest_topic_publishes_lines_under_sys_broker_log(self):
+        b = Broker({"persistence": "false"})
+        b.settings = ["log_dest topic", "log_dest stderr", "persistence false"]
+        b.start()
+        self.addCleanup(b.stop)
+        from clients import PahoClient
+        watcher = PahoClient(b, client_id="watcher", protocol=MQTTv311)
+        watcher.connect()
+        self.addCleanup(watcher.close)
+        watcher.subscribe("$SYS/broker/log/#", qos=2)
+        visitor = PahoClient(b, client_id="visitor", protocol=MQTTv311)
+        visitor.connect()
+        visitor.close()
+        deadline = time.monotonic() + TIMEOUT
+        lines = []
+        while time.monotonic() < deadline and not any("as visitor " in m.payload.decode()
+                                                      for m in lines):
+            lines += watcher.drain(0.2)
+        line = next((m for m in lines if "as visitor " in m.payload.decode()), None)
+        self.assertIsNotNone(line, [m.payload for m in lines])
+        self.assertEqual((line.topic, line.qos), ("$SYS/broker/log/N", 2))
+        self.assertRegex(line.payload.decode(),
+                         r"^\d+: New client connected from 127\.0\.0\.1:\d+ as visitor ")
+
     def test_log_file_reopened_and_log_type_reloaded_on_sighup(self):
         b = Broker({"persistence": "false"})
         log_file = "tern.log"  # relative: in the broker's directory
