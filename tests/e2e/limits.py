@@ -34,3 +34,10 @@ def scaled(seconds):
 TIMEOUT = scaled(5.0)
 # How long to watch for something that must NOT arrive.
 QUIET = scaled(0.7)
+
+# The sanitizer the broker under test was built with ("address", "thread"),
+# set by scripts/sanitize-e2e.sh; empty for the product build. A sanitized
+# broker's RSS measures the sanitizer (ASan keeps freed memory in its
+# quarantine, TSan shadows every byte), so memory bounds are checked on the
+# product build only.
+SANITIZER = os.environ.get("TERN_E2E_SANITIZER", "")
