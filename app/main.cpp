@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
         for (auto& b : bridges)
           b->stop();
       });
+      server.on_reload([&bridges] {
+        for (auto& b : bridges)
+          b->reload_tls();
+      });
       server.on_reload([&tls] { tls.reload(); });
       publish_log_lines(logs.topic_sink(), server);
 

@@ -50,6 +50,23 @@ void bridge::stop() {
   });
 }
 
+void bridge::reload_tls() {
+#ifdef TERN_WITH_TLS
+  if (!options_.tls) return;
+  asio::post(context_, [self = shared_from_this()] {
+    try {
+      self->reloaded_tls_context_ = tls::build_client_context(*self->options_.tls);
+      spdlog::info(
+          "SIGHUP: bridge {}: certificate files read again (used from the next connection)",
+          self->options_.name);
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: bridge {}: {}; the previous certificates stay", self->options_.name,
+                    e.what());
+    }
+  });
+#endif
+}
+
 // --- connecting ---------------------------------------------------------------
 
 void bridge::connect_next() {
@@ -95,7 +112,9 @@ void bridge::on_connected(std::uint64_t generation, const boost::system::error_c
 void bridge::start_tls(std::uint64_t generation) {
   // A fresh TLS session per connection; the previous stream's operations
   // completed (cancelled) when its socket closed, well before this retry.
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *options_.tls_context);
+  tls_.reset();
+  tls_context_in_use_ = reloaded_tls_context_ ? reloaded_tls_context_ : options_.tls_context;
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_in_use_);
   tls::prepare_client_session(tls_->native_handle(), address().host, options_.tls->insecure);
   tls_refusal_.clear();
   tls_->set_verify_callback([this](bool preverified, asio::ssl::verify_context& ctx) {

@@ -41,6 +41,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void start();
   // Broker shutdown: DISCONNECT both sides, no reconnection.
   void stop();
+  // SIGHUP: reads the bridge's certificate files again for the next
+  // connection; a file that fails is logged and the previous ones stay.
+  void reload_tls();
 
  private:
   void connect_next();
@@ -86,6 +89,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
 #ifdef TERN_WITH_TLS
   // TLS over socket_, one per connection (options_.tls_context set).
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  // The last SIGHUP's context (null: options_.tls_context), and the one
+  // tls_ was made from, kept while tls_ lives whatever a reload brings.
+  std::shared_ptr<boost::asio::ssl::context> reloaded_tls_context_, tls_context_in_use_;
   std::string tls_refusal_;  // why the remote's certificate failed verification
 #endif
   boost::asio::steady_timer timer_;

@@ -6,6 +6,7 @@ bridge_insecure.
 
 import os
 import shutil
+import signal
 import tempfile
 import unittest
 
@@ -97,6 +98,26 @@ class BridgeOverTls(unittest.TestCase):
         self.wait_log(local, f"bridge cloud: TLS handshake with 127.0.0.1:{remote.port} failed: "
                              "the remote's certificate: self-signed certificate in certificate "
                              "chain (depth 1, subject 'CN=ca CA,O=tern tests')")
+
+    def test_sighup_reads_the_bridge_certificates_again(self):
+        # The bridge trusts another CA at first and is refused; the right CA
+        # is then written to the same file and SIGHUP makes the next attempt
+        # use it, without a restart.
+        cafile = os.path.join(self.dir, "rotated-ca.pem")
+        shutil.copyfile(Pki(self.dir).make_ca("old-ca").cert_file, cafile)
+        remote = self.start_remote(broker_executable(), self.server)
+        local = Broker(["persistence false", "connection cloud",
+                        f"address 127.0.0.1:{remote.port}", "remote_clientid tern-bridge",
+                        "restart_timeout 1", f"bridge_cafile {cafile}",
+                        f"bridge_certfile {self.bridge_cert.cert_file}",
+                        f"bridge_keyfile {self.bridge_cert.key_file}"]).start()
+        self.addCleanup(local.stop)
+        self.wait_log(local, f"bridge cloud: TLS handshake with 127.0.0.1:{remote.port} failed")
+        self.assertNotIn("bridge cloud: connected", local._read_log())
+        shutil.copyfile(self.ca.cert_file, cafile)
+        local.proc.send_signal(signal.SIGHUP)
+        self.wait_log(local, "SIGHUP: bridge cloud: certificate files read again")
+        self.wait_log(local, "bridge cloud: connected to 127.0.0.1")
 
 
 if __name__ == "__main__":
