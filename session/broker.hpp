@@ -26,7 +26,7 @@
 #include "session/broker_stats.hpp"
 #include "session/commit_gate.hpp"
 #include "session/login_throttle.hpp"
-#include "session/retained_tree.hpp"
+#include "session/retained_messages.hpp"
 #include "session/session.hpp"
 #include "session/subscription_trie.hpp"
 #include "session/worker_pool.hpp"
@@ -79,6 +79,9 @@ class broker {
   // The store position of the last before_reply event this thread
   // submitted; a handler compares it before and after its work.
   static std::uint64_t durable_mark() noexcept;
+  // Positions are a store's own: a broker on a new store (a test's next
+  // broker on the same thread) must not see the last one's mark unchanged.
+  static void reset_durable_mark() noexcept;
   // Reads the next page of `s`'s stored queue back into memory (on s's
   // owner), unless one is on its way or nothing is out.
   void load_more(const session_ptr& s);
@@ -171,6 +174,33 @@ class broker {
   void store_session(session& s, bool connected);
   std::uint64_t submit(store::store_op&& op, durability when);
   std::uint64_t submit_all(std::vector<store::store_op>& ops);
+  // Runs `task` on the worker that owns `s`, following the session if a
+  // resume moves it meanwhile. From any thread (the store's included).
+  template <class Task>
+  void on_owner(const session_ptr& s, Task task) {
+    struct follow {
+      broker* self;
+      session_ptr s;
+      Task task;
+      void operator()() const {
+        const unsigned owner = s->owner.load(std::memory_order_acquire);
+        if (owner != self->workers_.current()) {
+          self->workers_.post(owner, *this);
+          return;
+        }
+        task();
+      }
+    };
+    workers_.post(s->owner.load(std::memory_order_acquire), follow{this, s, std::move(task)});
+  }
+  // Retained messages read from the store for a subscription of `s` to
+  // `filter`: delivered unless replaced or unsubscribed meanwhile.
+  void on_retained_read(const session_ptr& s, const std::string& filter,
+                        const subscription_record& r, const std::vector<std::string>& topics,
+                        const std::vector<std::uint64_t>& ids,
+                        const std::vector<mqtt::message_ptr>& read);
+  void deliver_retained(const session_ptr& s, const mqtt::message_ptr& m,
+                        const subscription_record& r);
   // Leaves `d` in the store only (the offline queue lives on disk).
   void spill(session& s, const mqtt::delivery& d);
   void on_page(const session_ptr& s, std::vector<store::restored_delivery>&& rows,
@@ -220,8 +250,7 @@ class broker {
   subscription_trie trie_;
   std::unordered_map<subscriber_id, session_ptr> subscribers_;  // sessions with a subscription
 
-  mutable std::mutex retained_mutex_;
-  retained_tree<mqtt::application_message> retained_;
+  retained_messages retained_;
 };
 
 }  // namespace tern::broker

@@ -26,6 +26,10 @@ std::uint64_t broker::durable_mark() noexcept {
   return last_durable_position;
 }
 
+void broker::reset_durable_mark() noexcept {
+  last_durable_position = 0;
+}
+
 std::uint64_t broker::submit(store::store_op&& op, durability when) {
   if (store_ == nullptr) return 0;
   const auto position = store_->submit(std::move(op));
@@ -70,25 +74,10 @@ void broker::load_more(const session_ptr& s) {
       store::load_deliveries{
           s->id, s->spill_from, page_size,
           [this, s](std::vector<store::restored_delivery>&& rows) {
-            // On the store's thread: hand the page to the
-            // session's owner (which may change meanwhile).
-            struct follow {
-              broker* self;
-              session_ptr s;
-              std::shared_ptr<std::vector<store::restored_delivery>> rows;
-              void operator()() const {
-                const unsigned owner = s->owner.load(std::memory_order_acquire);
-                if (owner != self->workers_.current()) {
-                  self->workers_.post(owner, *this);
-                  return;
-                }
-                self->on_page(s, std::move(*rows), page_size);
-              }
-            };
-            workers_.post(
-                s->owner.load(std::memory_order_acquire),
-                follow{this, s,
-                       std::make_shared<std::vector<store::restored_delivery>>(std::move(rows))});
+            // On the store's thread: hand the page to the session's owner.
+            on_owner(s, [this, s,
+                         rows = std::make_shared<std::vector<store::restored_delivery>>(
+                             std::move(rows))] { on_page(s, std::move(*rows), page_size); });
           }},
       durability::background);
 }
@@ -221,8 +210,8 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     it->second->delayed_will = std::make_unique<mqtt::will_message>(std::move(w.will));
     it->second->will_due = std::max(now, to_steady(w.due, now));
   }
-  for (const auto& m : state.retained)
-    retained_.set(m->packet.topic, m);
+  for (const auto& r : state.retained)
+    retained_.restore(r.topic, r.message_id);
 }
 
 }  // namespace tern::broker

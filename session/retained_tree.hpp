@@ -3,8 +3,8 @@
 // node per topic level, so that a new subscription finds the messages its
 // filter matches without scanning every retained topic.
 //
-// A node is 24 bytes: the value pointer and a level_map of children (one
-// pointer, null for a leaf), stored by value in its parent's level_map.
+// A node is the slot and a level_map of children (one pointer, null for a
+// leaf), stored by value in its parent's level_map.
 // Topics are not stored whole: match() rebuilds each matching topic in one
 // buffer while it walks.
 //
@@ -15,17 +15,19 @@
 // by a filter starting with a wildcard [MQTT-4.7.2-1]. Emptied nodes are
 // pruned on erase. All walks are iterative: depth costs no stack.
 //
+// Slot: what a topic holds, stored by value in its node; a
+// default-constructed Slot is "no message", and `bool(slot)` tells whether
+// there is one (a shared_ptr qualifies). Copies of a slot are what find()
+// and match() hand out, so a slot should be cheap to copy (a pointer, an id).
+//
 // Threads: not thread-safe; the caller holds the lock (exclusive for set,
-// erase and clear; const members may share a reader lock). Values are
-// shared_ptr<const Value>: a visitor may keep a copy after the lock is
-// released, and the message is never copied per subscriber.
+// erase, slot() and clear; const members may share a reader lock).
 //
 // Preconditions: topics are valid topic names and filters valid filters
 // without "$share/" (retained messages go to new non-shared subscriptions
 // only, v5 3.3.1.3); the codec checks both.
 
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,11 +38,9 @@
 
 namespace tern::broker {
 
-template <class Value>
+template <class Slot>
 class retained_tree {
  public:
-  using value_ptr = std::shared_ptr<const Value>;
-
   retained_tree() = default;
   ~retained_tree() { clear(); }
   retained_tree(const retained_tree&) = delete;
@@ -62,8 +62,8 @@ class retained_tree {
   }
 
   // Stores `value` as the retained message of `topic`, replacing any; true
-  // when it replaced one. A null `value` erases instead.
-  bool set(std::string_view topic, value_ptr value) {
+  // when it replaced one. An empty `value` erases instead.
+  bool set(std::string_view topic, Slot value) {
     if (!value) {
       erase(topic);
       return false;
@@ -75,7 +75,7 @@ class retained_tree {
       if (is_new) ++nodes_;
       n = child;
     }
-    const bool replaced = n->value != nullptr;
+    const bool replaced = static_cast<bool>(n->value);
     n->value = std::move(value);
     if (!replaced) ++size_;
     return replaced;
@@ -105,7 +105,7 @@ class retained_tree {
       ++depth;
     }
     if (!n->value) return false;
-    n->value.reset();
+    n->value = Slot{};
     --size_;
     if (n->children.empty()) {
       cut_parent->children.erase(cut_level);
@@ -114,18 +114,30 @@ class retained_tree {
     return true;
   }
 
-  // The retained message of exactly `topic`, or null.
-  value_ptr find(std::string_view topic) const {
+  // The retained message of exactly `topic`, or an empty slot.
+  Slot find(std::string_view topic) const {
     const node* n = &root_for(topic);
+    level_splitter levels(topic);
+    while (!levels.done()) {
+      n = n->children.find(levels.next());
+      if (!n) return Slot{};
+    }
+    return n->value;
+  }
+
+  // The slot of exactly `topic` for changing in place, or null when it has
+  // no message. The caller must not empty it (erase() prunes the path).
+  Slot* slot(std::string_view topic) {
+    node* n = &root_for(topic);
     level_splitter levels(topic);
     while (!levels.done()) {
       n = n->children.find(levels.next());
       if (!n) return nullptr;
     }
-    return n->value;
+    return n->value ? &n->value : nullptr;
   }
 
-  // Calls visit(std::string_view topic, const value_ptr& value) for every
+  // Calls visit(std::string_view topic, const Slot& value) for every
   // retained topic matching `filter`. `topic` is valid during the call only;
   // `visit` must not modify the tree (collect, then act after the walk).
   template <class Visitor>
@@ -157,7 +169,7 @@ class retained_tree {
 
  private:
   struct node {
-    value_ptr value;  // null for a level with no message
+    Slot value;  // empty for a level with no message
     level_map<node> children;
   };
   using child_iterator = typename level_map<node>::const_iterator;
@@ -246,7 +258,7 @@ class retained_tree {
   // before the map holding the node is destroyed.
   static void destroy(node& root) {
     std::vector<level_map<node>> maps;
-    root.value.reset();
+    root.value = Slot{};
     if (!root.children.empty()) maps.push_back(std::move(root.children));
     while (!maps.empty()) {
       level_map<node> m = std::move(maps.back());

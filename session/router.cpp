@@ -72,30 +72,54 @@ std::size_t broker::subscription_count() const {
 // --- retained ------------------------------------------------------------------------
 
 std::size_t broker::retained_count() const {
-  std::lock_guard lock(retained_mutex_);
   return retained_.size();
 }
 
 void broker::send_retained(const session_ptr& s, const std::string& filter,
                            const subscription_record& r) {
-  std::vector<mqtt::message_ptr> found;
-  {
-    std::lock_guard lock(retained_mutex_);
-    retained_.match(filter,
-                    [&](std::string_view, const mqtt::message_ptr& m) { found.push_back(m); });
+  if (store_ != nullptr) retained_.release_committed(store_->committed());
+  auto found = retained_.match(filter);
+  for (const auto& m : found.held)
+    deliver_retained(s, m, r);
+  if (found.stored_ids.empty() || store_ == nullptr) return;
+  // Read from the store, then delivered on the session's owner; a topic
+  // set anew meanwhile was routed to this subscription already.
+  auto topics = std::make_shared<std::vector<std::string>>(std::move(found.stored_topics));
+  auto ids = found.stored_ids;
+  submit(
+      store::load_messages{
+          std::move(found.stored_ids),
+          [this, s, filter, r, topics, ids](std::vector<mqtt::message_ptr>&& read) {
+            on_owner(s, [this, s, filter, r, topics, ids,
+                         read = std::make_shared<std::vector<mqtt::message_ptr>>(std::move(read))] {
+              on_retained_read(s, filter, r, *topics, ids, *read);
+            });
+          }},
+      durability::background);
+}
+
+void broker::on_retained_read(const session_ptr& s, const std::string& filter,
+                              const subscription_record& r, const std::vector<std::string>& topics,
+                              const std::vector<std::uint64_t>& ids,
+                              const std::vector<mqtt::message_ptr>& read) {
+  // Unsubscribed meanwhile: as if the message had been read in time.
+  if (s->ended || !s->subscriptions.contains(filter)) return;
+  for (std::size_t i = 0; i < read.size() && i < ids.size(); ++i) {
+    if (read[i] && retained_.is_current(topics[i], ids[i])) deliver_retained(s, read[i], r);
   }
-  const auto now = std::chrono::system_clock::now();
-  for (auto& m : found) {
-    if (m->expires_at && *m->expires_at <= now) continue;  // expired while retained
-    mqtt::delivery d{
-        m, std::min(m->packet.qos, r.options.max_qos), true, {}, {}};  // [MQTT-3.3.1-8]
-    if (r.identifier != 0) d.subscription_ids.push_back(r.identifier);
-    if (d.qos != mqtt::qos::at_most_once && s->stored.load(std::memory_order_relaxed)) {
-      d.store_seq = s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
-      record(*s, store::put_delivery{s->id, d});
-    }
-    deliver_here(s, std::move(d));
+}
+
+void broker::deliver_retained(const session_ptr& s, const mqtt::message_ptr& m,
+                              const subscription_record& r) {
+  if (m->expires_at && *m->expires_at <= std::chrono::system_clock::now())
+    return;  // expired while retained
+  mqtt::delivery d{m, std::min(m->packet.qos, r.options.max_qos), true, {}, {}};  // [MQTT-3.3.1-8]
+  if (r.identifier != 0) d.subscription_ids.push_back(r.identifier);
+  if (d.qos != mqtt::qos::at_most_once && s->stored.load(std::memory_order_relaxed)) {
+    d.store_seq = s->next_store_seq.fetch_add(1, std::memory_order_relaxed);
+    record(*s, store::put_delivery{s->id, d});
   }
+  deliver_here(s, std::move(d));
 }
 
 // --- routing ---------------------------------------------------------------------------
@@ -114,14 +138,7 @@ broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
   if (p.retain) {
     // An empty payload removes the retained message and is not itself
     // retained [MQTT-3.3.1-6/-7]; otherwise it replaces it [MQTT-3.3.1-5].
-    {
-      std::lock_guard lock(retained_mutex_);
-      if (p.payload.empty()) {
-        retained_.erase(p.topic);
-      } else {
-        retained_.set(p.topic, m);
-      }
-    }
+    retained_.set(m);
     // Broker-made messages ($SYS, id 0) are made again after a restart.
     if (m->id != 0 && store_ != nullptr) {
       if (p.payload.empty()) {
@@ -145,7 +162,13 @@ broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
   // publisher's acknowledgement waits for it (client_handler::note_durable).
   if (store_ != nullptr) {
     store_deliveries(targets, ops);
-    if (!ops.empty()) submit_all(ops);
+    if (!ops.empty()) {
+      const auto position = submit_all(ops);
+      if (p.retain && m->id != 0 && !p.payload.empty()) {
+        retained_.stored(p.topic, m->id, position);
+        retained_.release_committed(store_->committed());
+      }
+    }
   }
   const bool hold = dispatch(targets, publisher);
   targets.clear();

@@ -11,6 +11,7 @@ constexpr std::uint32_t never_expires = 0xFFFFFFFF;
 
 broker::broker(broker_config config, worker_pool& workers, store::durable_store* store)
     : config_(std::move(config)), workers_(workers), store_(store), gate_(workers) {
+  reset_durable_mark();
   if (store_ != nullptr)
     store_->on_commit([this](std::uint64_t position) { gate_.committed(position); });
 }

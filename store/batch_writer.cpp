@@ -291,7 +291,8 @@ void batch_writer::write(std::span<const store_op> ops) {
                            .bind_blob(4, packet)
                            .run();
                      },
-                     [](const load_deliveries&) {},  // a read: sqlite_store runs it after
+                     [](const load_deliveries&) {},  // reads: sqlite_store runs them after
+                     [](const load_messages&) {},
                      [&](const remove_will& o) {
                        s.remove_will.bind(1, static_cast<std::int64_t>(o.session_id)).run();
                      },

@@ -31,11 +31,16 @@ message_reader::message_reader(sqlite_db& db)
 
 mqtt::message_ptr message_reader::get(std::uint64_t id) {
   auto [it, added] = cache_.try_emplace(id);
-  if (!added) return it->second;
-  select_.bind(1, static_cast<std::int64_t>(id));
-  if (select_.step()) it->second = read_stored_message(select_, 0, id);
-  select_.reset();
+  if (added) it->second = read(id);
   return it->second;
+}
+
+mqtt::message_ptr message_reader::read(std::uint64_t id) {
+  mqtt::message_ptr m;
+  select_.bind(1, static_cast<std::int64_t>(id));
+  if (select_.step()) m = read_stored_message(select_, 0, id);
+  select_.reset();
+  return m;
 }
 
 delivery_reader::delivery_reader(sqlite_db& db)

@@ -22,7 +22,8 @@ mqtt::message_ptr read_stored_message(const statement& s, int first, std::uint64
 class message_reader {
  public:
   explicit message_reader(sqlite_db& db);
-  mqtt::message_ptr get(std::uint64_t id);  // null if there is no row
+  mqtt::message_ptr get(std::uint64_t id);   // null if there is no row
+  mqtt::message_ptr read(std::uint64_t id);  // the same, bypassing the cache
   void forget_all() { cache_.clear(); }
 
  private:

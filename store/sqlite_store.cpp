@@ -61,6 +61,7 @@ sqlite_store::sqlite_store(const std::string& path, sync_level sync,
   }
   writer_ = std::make_unique<batch_writer>(*db_);
   reader_ = std::make_unique<delivery_reader>(*db_);
+  message_reader_ = std::make_unique<message_reader>(*db_);
 }
 
 sqlite_store::~sqlite_store() {
@@ -225,16 +226,27 @@ store_stats sqlite_store::stats() const {
 
 void sqlite_store::run_reads(std::vector<store_op>& batch) {
   for (auto& op : batch) {
-    auto* load = std::get_if<load_deliveries>(&op);
-    if (load == nullptr) continue;
-    std::vector<restored_delivery> page;
-    try {
-      page = reader_->page(load->session_id, load->from_seq, load->limit);
-    } catch (const store_error& e) {
-      // The session gets what could be read; what could not stays stored.
-      spdlog::error("{}: reading queued messages of session {}", e.what(), load->session_id);
+    if (auto* load = std::get_if<load_deliveries>(&op)) {
+      std::vector<restored_delivery> page;
+      try {
+        page = reader_->page(load->session_id, load->from_seq, load->limit);
+      } catch (const store_error& e) {
+        // The session gets what could be read; what could not stays stored.
+        spdlog::error("{}: reading queued messages of session {}", e.what(), load->session_id);
+      }
+      if (load->done) load->done(std::move(page));
+    } else if (auto* read = std::get_if<load_messages>(&op)) {
+      std::vector<mqtt::message_ptr> found;
+      found.reserve(read->ids.size());
+      try {
+        for (const auto id : read->ids)
+          found.push_back(message_reader_->read(id));
+      } catch (const store_error& e) {
+        spdlog::error("{}: reading retained messages", e.what());
+      }
+      found.resize(read->ids.size());  // null for what could not be read
+      if (read->done) read->done(std::move(found));
     }
-    if (load->done) load->done(std::move(page));
   }
 }
 

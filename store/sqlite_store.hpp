@@ -24,6 +24,7 @@ namespace tern::store {
 class sqlite_db;
 class batch_writer;
 class delivery_reader;
+class message_reader;
 
 // persistence_sync: what a commit waits for.
 enum class sync_level {
@@ -59,7 +60,8 @@ class sqlite_store final : public durable_store {
   void run();
   // False when the store stopped before the batch could be written.
   bool write_with_retry(std::vector<store_op>& batch, std::uint64_t last);
-  // Runs the batch's load_deliveries, which see everything written before.
+  // Runs the batch's load_deliveries and load_messages, which see everything
+  // written before.
   void run_reads(std::vector<store_op>& batch);
   void note_commit(std::chrono::steady_clock::duration took);
   // Counts the messages held now (the writer's thread, or before it runs).
@@ -68,6 +70,7 @@ class sqlite_store final : public durable_store {
   std::unique_ptr<sqlite_db> db_;
   std::unique_ptr<batch_writer> writer_;
   std::unique_ptr<delivery_reader> reader_;  // pages of queued deliveries, on the writer thread
+  std::unique_ptr<message_reader> message_reader_;  // retained messages matched, ditto
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -79,14 +79,14 @@ restored_state load_store(sqlite_db& db) {
     out.inbound_qos2.push_back({static_cast<std::uint64_t>(inbound.column_int(0)),
                                 static_cast<mqtt::packet_id>(inbound.column_int(1))});
 
-  // One pass over a join: each retained message is read once, so nothing
-  // is cached by id.
+  // Topics and ids only: a retained message's body is read when a
+  // subscription matches it, so start-up memory does not grow with them.
   statement retained(db,
-                     "SELECT r.message_id, m.expires_at, m.publisher, m.qos, m.packet FROM "
-                     "retained r JOIN messages m ON m.id = r.message_id");
+                     "SELECT r.topic, r.message_id FROM retained r "
+                     "JOIN messages m ON m.id = r.message_id");
   while (retained.step())
     out.retained.push_back(
-        read_stored_message(retained, 1, static_cast<std::uint64_t>(retained.column_int(0))));
+        {std::string(retained.column_text(0)), static_cast<std::uint64_t>(retained.column_int(1))});
 
   statement wills(db, "SELECT session_id, due, qos, packet FROM wills");
   while (wills.step()) {

@@ -122,10 +122,18 @@ struct load_deliveries {
   std::function<void(std::vector<restored_delivery>&&)> done;
 };
 
-using store_op =
-    std::variant<put_session, remove_session, put_subscription, remove_subscription, put_delivery,
-                 mark_delivery_sent, remove_delivery, put_inbound_qos2, remove_inbound_qos2,
-                 put_retained, remove_retained, put_will, remove_will, load_deliveries>;
+// Reads messages by id (retained ones a subscription matched), once every
+// event submitted before has been written; `done` runs on the store's
+// thread with one entry per id, in order, null where the store has none.
+struct load_messages {
+  std::vector<std::uint64_t> ids;
+  std::function<void(std::vector<mqtt::message_ptr>&&)> done;
+};
+
+using store_op = std::variant<put_session, remove_session, put_subscription, remove_subscription,
+                              put_delivery, mark_delivery_sent, remove_delivery, put_inbound_qos2,
+                              remove_inbound_qos2, put_retained, remove_retained, put_will,
+                              remove_will, load_deliveries, load_messages>;
 
 // --- restore ---------------------------------------------------------------------
 
@@ -136,6 +144,13 @@ struct queued_count {
   std::uint64_t count = 0;
   std::uint64_t bytes = 0;    // of their stored encoding: close to the payload bytes
   std::uint64_t max_seq = 0;  // the session numbers new deliveries above it
+};
+
+// A retained message by topic and id: its body stays on disk until a
+// subscription matches it (load_messages).
+struct retained_ref {
+  std::string topic;
+  std::uint64_t message_id = 0;
 };
 
 struct restored_will {
@@ -152,7 +167,7 @@ struct restored_state {
   std::vector<restored_delivery> deliveries;
   std::vector<queued_count> queued;
   std::vector<put_inbound_qos2> inbound_qos2;
-  std::vector<mqtt::message_ptr> retained;
+  std::vector<retained_ref> retained;
   std::vector<restored_will> wills;
   std::uint64_t max_session_id = 0;
   std::uint64_t max_message_id = 0;

@@ -28,7 +28,15 @@ class test_store final : public store::durable_store {
     return inner_ ? inner_->restore() : store::restored_state{};
   }
   std::uint64_t submit(store::store_op op) override {
-    if (auto* load = std::get_if<store::load_deliveries>(&op)) return submit_load(std::move(*load));
+    if (auto* load = std::get_if<store::load_deliveries>(&op)) {
+      ++pages_read;
+      return submit_load(std::move(*load), std::vector<store::restored_delivery>{});
+    }
+    if (auto* load = std::get_if<store::load_messages>(&op)) {
+      ++message_reads;
+      auto found = recorded_messages(load->ids);
+      return submit_load(std::move(*load), std::move(found));
+    }
     ops.push_back(op);
     if (inner_) inner_->submit(std::move(op));
     return ++submitted_;
@@ -62,9 +70,10 @@ class test_store final : public store::durable_store {
     auto loads = std::move(loads_);
     loads_.clear();
     for (auto& l : loads)
-      l.done(std::move(*l.rows));
+      l.hand_over();
   }
   std::size_t pages_read = 0;
+  std::size_t message_reads = 0;  // load_messages submitted
   // Events of type T recorded so far.
   template <class T>
   std::vector<T> recorded() const {
@@ -80,25 +89,43 @@ class test_store final : public store::durable_store {
 
  private:
   struct pending_load {
-    std::function<void(std::vector<store::restored_delivery>&&)> done;
-    std::shared_ptr<std::vector<store::restored_delivery>> rows;
+    std::function<void()> hand_over;  // gives the caller what was read
     std::shared_ptr<std::atomic<bool>> ready;
   };
-  // Without an inner store a page is empty; with one, the inner store reads
-  // it on its thread and the test's thread hands it over in commit().
-  std::uint64_t submit_load(store::load_deliveries load) {
-    ++pages_read;
-    pending_load p{std::move(load.done), std::make_shared<std::vector<store::restored_delivery>>(),
-                   std::make_shared<std::atomic<bool>>(inner_ == nullptr)};
+  // Hands `load`'s result over in commit(): `result` as given without an
+  // inner store (an empty page; messages from the events recorded), or what
+  // the inner store reads on its thread.
+  template <class Load, class Result>
+  std::uint64_t submit_load(Load load, Result result) {
+    auto out = std::make_shared<Result>(std::move(result));
+    auto ready = std::make_shared<std::atomic<bool>>(inner_ == nullptr);
+    loads_.push_back({[done = std::move(load.done), out] { done(std::move(*out)); }, ready});
     if (inner_) {
-      load.done = [rows = p.rows, ready = p.ready](std::vector<store::restored_delivery>&& got) {
-        *rows = std::move(got);
+      load.done = [out, ready](Result&& got) {
+        *out = std::move(got);
         ready->store(true);
       };
       inner_->submit(std::move(load));
     }
-    loads_.push_back(std::move(p));
     return ++submitted_;
+  }
+  std::vector<mqtt::message_ptr> recorded_messages(const std::vector<std::uint64_t>& ids) const {
+    std::vector<mqtt::message_ptr> out;
+    if (inner_) return out;
+    for (const auto id : ids)
+      out.push_back(recorded_message(id));
+    return out;
+  }
+  // The last retained slot or delivery recorded with message `id`.
+  mqtt::message_ptr recorded_message(std::uint64_t id) const {
+    for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+      if (const auto* r = std::get_if<store::put_retained>(&*it); r && r->message->id == id)
+        return r->message;
+      if (const auto* d = std::get_if<store::put_delivery>(&*it);
+          d && d->delivery.message->id == id)
+        return d->delivery.message;
+    }
+    return nullptr;
   }
   bool all_loaded() const {
     for (const auto& l : loads_)

@@ -195,6 +195,16 @@ class memory_store final : public store::durable_store {
     loads_.clear();
     for (auto& l : loads)
       l.done(page(l));
+    auto message_loads = std::move(message_loads_);
+    message_loads_.clear();
+    for (auto& l : message_loads) {
+      std::vector<mqtt::message_ptr> found;
+      for (const auto id : l.ids) {
+        auto it = retained_.find(id);
+        found.push_back(it == retained_.end() ? nullptr : it->second);
+      }
+      l.done(std::move(found));
+    }
   }
 
  private:
@@ -220,6 +230,10 @@ class memory_store final : public store::durable_store {
       rows_.erase(s->session_id);
     } else if (auto* l = std::get_if<store::load_deliveries>(&op)) {
       loads_.push_back(std::move(*l));
+    } else if (auto* rt = std::get_if<store::put_retained>(&op)) {
+      retained_[rt->message->id] = rt->message;  // kept after removal: the broker checks
+    } else if (auto* lm = std::get_if<store::load_messages>(&op)) {
+      message_loads_.push_back(std::move(*lm));
     }
   }
 
@@ -237,6 +251,8 @@ class memory_store final : public store::durable_store {
 
   std::map<std::uint64_t, session_rows> rows_;
   std::vector<store::load_deliveries> loads_;
+  std::map<std::uint64_t, mqtt::message_ptr> retained_;  // by message id
+  std::vector<store::load_messages> message_loads_;
   std::uint64_t submitted_ = 0;
   std::uint64_t committed_ = 0;
   std::function<void(std::uint64_t)> listener_;

@@ -18,7 +18,7 @@
 namespace tern::broker {
 namespace {
 
-using tree = retained_tree<std::string>;
+using tree = retained_tree<std::shared_ptr<const std::string>>;
 
 std::shared_ptr<const std::string> value(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -78,6 +78,18 @@ TEST(RetainedTree, SetReplacesFindsAndErases) {
   EXPECT_TRUE(t.empty());
 }
 
+TEST(RetainedTree, SlotChangesAMessageInPlace) {
+  tree t;
+  t.set("a/b", value("1"));
+  ASSERT_NE(t.slot("a/b"), nullptr);
+  *t.slot("a/b") = value("2");
+  EXPECT_EQ(*t.find("a/b"), "2");
+  EXPECT_EQ(t.size(), 1u);
+  // Inner levels and unknown topics have no slot to change.
+  EXPECT_EQ(t.slot("a"), nullptr);
+  EXPECT_EQ(t.slot("a/b/c"), nullptr);
+  EXPECT_EQ(t.slot("x"), nullptr);
+}
 TEST(RetainedTree, EraseOfAnInnerTopicKeepsItsChildren) {
   tree t;
   t.set("a", value("a"));

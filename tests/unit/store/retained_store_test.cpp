@@ -27,12 +27,10 @@ TEST_F(StoreRetained, PutRoundTrips) {
   m->expires_at = at_ms(99'000);
   write({put_retained{m}, put_retained{retained(5, "home/light", "on")}});
 
-  const auto got = reopen();
-  ASSERT_EQ(got.retained.size(), 2u);
-  const auto& door =
-      got.retained[0]->packet.topic == "home/door" ? got.retained[0] : got.retained[1];
-  const auto& light =
-      got.retained[0]->packet.topic == "home/door" ? got.retained[1] : got.retained[0];
+  const auto got = retained_after_restart();
+  ASSERT_EQ(got.size(), 2u);
+  const auto& door = got[0];
+  const auto& light = got[1];
   EXPECT_EQ(door->id, 4u);
   EXPECT_EQ(door->packet, m->packet);
   EXPECT_TRUE(door->packet.retain);
@@ -50,10 +48,10 @@ TEST_F(StoreRetained, ReplaceDeletesTheOldMessage) {
   EXPECT_EQ(refs(1), -1);
   EXPECT_EQ(refs(2), 1);
 
-  const auto got = reopen();
-  ASSERT_EQ(got.retained.size(), 1u);
-  EXPECT_EQ(got.retained[0]->id, 2u);
-  EXPECT_EQ(got.retained[0]->packet.payload.view(), "new");
+  const auto got = retained_after_restart();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->id, 2u);
+  EXPECT_EQ(got[0]->packet.payload.view(), "new");
 }
 
 TEST_F(StoreRetained, ReplaceTwiceInOneBatchKeepsOnlyTheLast) {
@@ -61,18 +59,18 @@ TEST_F(StoreRetained, ReplaceTwiceInOneBatchKeepsOnlyTheLast) {
   write({put_retained{retained(2, "t", "b")}, put_retained{retained(3, "t", "c")}});
   EXPECT_EQ(message_rows(), 1);
   EXPECT_EQ(refs(3), 1);
-  const auto got = reopen();
-  ASSERT_EQ(got.retained.size(), 1u);
-  EXPECT_EQ(got.retained[0]->packet.payload.view(), "c");
+  const auto got = retained_after_restart();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->packet.payload.view(), "c");
 }
 
 TEST_F(StoreRetained, RemoveDeletesSlotAndMessage) {
   write({put_retained{retained(1, "t", "x")}, put_retained{retained(2, "u", "y")}});
   write({remove_retained{"t"}, remove_retained{"never/set"}});
   EXPECT_EQ(message_rows(), 1);
-  const auto got = reopen();
-  ASSERT_EQ(got.retained.size(), 1u);
-  EXPECT_EQ(got.retained[0]->packet.topic, "u");
+  const auto got = retained_after_restart();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->packet.topic, "u");
 }
 
 TEST_F(StoreRetained, MessageAlsoQueuedSurvivesRemovalOfTheRetainedSlot) {
@@ -103,11 +101,11 @@ TEST_F(StoreRetained, MessageAlsoRetainedSurvivesItsDeliveryAndSession) {
 
   write({remove_delivery{1, 1}, remove_session{1}});
   EXPECT_EQ(refs(6), 1) << "the inline copy held no reference to the row";
-  const auto got = reopen();
-  EXPECT_TRUE(got.deliveries.empty());
-  ASSERT_EQ(got.retained.size(), 1u);
-  EXPECT_EQ(got.retained[0]->id, 6u);
-  EXPECT_EQ(got.retained[0]->packet.payload.view(), "both");
+  EXPECT_TRUE(reopen().deliveries.empty());
+  const auto got = retained_after_restart();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->id, 6u);
+  EXPECT_EQ(got[0]->packet.payload.view(), "both");
 
   write({remove_retained{"t"}});
   EXPECT_EQ(message_rows(), 0);

@@ -170,6 +170,30 @@ class store_test : public ::testing::Test {
                      });
     return got;
   }
+  // The retained messages a new store on path() restores, each read back as
+  // a subscription would (load_messages), in topic order.
+  std::vector<mqtt::message_ptr> retained_after_restart() {
+    sqlite_store s(path(), sync_level::normal);
+    auto refs = s.restore().retained;
+    std::sort(refs.begin(), refs.end(),
+              [](const retained_ref& a, const retained_ref& b) { return a.topic < b.topic; });
+    std::vector<std::uint64_t> ids;
+    for (const auto& r : refs)
+      ids.push_back(r.message_id);
+    std::promise<std::vector<mqtt::message_ptr>> promise;
+    auto future = promise.get_future();
+    s.submit(load_messages{
+        ids, [&](std::vector<mqtt::message_ptr>&& got) { promise.set_value(std::move(got)); }});
+    auto got = future.get();
+    EXPECT_EQ(got.size(), refs.size());
+    for (std::size_t i = 0; i < got.size() && i < refs.size(); ++i) {
+      EXPECT_NE(got[i], nullptr) << refs[i].topic;
+      if (got[i]) {
+        EXPECT_EQ(got[i]->packet.topic, refs[i].topic);
+      }
+    }
+    return got;
+  }
   // Every queued delivery of `session_id`, read a page at a time.
   static std::vector<restored_delivery> read_queue(sqlite_store& s, std::uint64_t session_id,
                                                    std::uint32_t limit = 2) {
