@@ -138,6 +138,12 @@ bridge::bridge_options make_one(const bridge_config& b) {
         refuse(where, "`start_type " + value +
                           "` is not supported by this build of tern yet; use `start_type "
                           "automatic` (the default) or remove the line");
+    } else if (key == "bridge_max_queued_messages") {
+      if (!o.queue_bound) o.queue_bound.emplace();
+      o.queue_bound->messages = std::stoull(value);
+    } else if (key == "bridge_max_queued_bytes") {
+      if (!o.queue_bound) o.queue_bound.emplace();
+      o.queue_bound->bytes = std::stoull(value);
     } else if (key == "remote_clientid") {
       o.remote_clientid = value;
     } else if (key == "local_clientid") {
@@ -169,6 +175,12 @@ std::vector<bridge::bridge_options> make_bridge_options(const config& cfg) {
   for (const auto& b : cfg.bridges)
     out.push_back(make_one(b));
   return out;
+}
+
+void bound_bridge_queues(const std::vector<bridge::bridge_options>& bridges,
+                         broker::broker_config& b) {
+  for (const auto& o : bridges)
+    if (o.queue_bound) b.own_queue_bounds[o.local_clientid] = *o.queue_bound;
 }
 
 }  // namespace tern::app

@@ -6,6 +6,7 @@
 
 #include "app/config/config.hpp"
 #include "bridge/bridge_options.hpp"
+#include "session/broker_config.hpp"
 
 namespace tern::app {
 
@@ -13,5 +14,10 @@ namespace tern::app {
 // not implement (start_type other than automatic) and for TLS files that
 // cannot be used (read now: bridge_cafile, bridge_certfile, ...).
 std::vector<bridge::bridge_options> make_bridge_options(const config& cfg);
+
+// Gives the bridges' local sessions their queue bounds
+// (bridge_max_queued_messages / _bytes).
+void bound_bridge_queues(const std::vector<bridge::bridge_options>& bridges,
+                         broker::broker_config& b);
 
 }  // namespace tern::app

@@ -115,8 +115,10 @@ int main(int argc, char** argv) {
     tern::app::opened_store opened;
     if (cfg.persistence) opened = tern::app::open_store(cfg, move_damaged_store);
     auto& store = opened.store;
+    auto broker_config = tern::app::make_broker_config(cfg);
+    tern::app::bound_bridge_queues(bridge_options, broker_config);
     {
-      tern::net::server server(tern::app::make_broker_config(cfg), endpoints, threads, store.get(),
+      tern::net::server server(std::move(broker_config), endpoints, threads, store.get(),
                                std::move(opened.restored));
       server.limit_connections(
           cfg.max_connections,

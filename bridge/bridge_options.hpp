@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mqtt/codec/types.hpp"
+#include "session/queue_bound.hpp"
 #include "tls/settings.hpp"
 
 namespace boost::asio::ssl {
@@ -54,6 +55,11 @@ struct bridge_options {
   std::string local_clientid;   // default: local.REMOTE_CLIENTID
   std::optional<std::string> remote_username, remote_password;
   std::vector<topic_rule> topics;
+  // bridge_max_queued_messages / _bytes: the bound of the queue kept for
+  // the remote (its local session's), which refuses at the bound
+  // (broker::session::own_bound); none: the global max_queued_* bounds,
+  // which drop the newest.
+  std::optional<broker::queue_bound> queue_bound;
   // bridge_cafile / bridge_capath given: TLS to the remote, with the
   // context app/ built from these settings (null: plain TCP).
   std::optional<tls::client_settings> tls;

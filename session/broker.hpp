@@ -133,14 +133,14 @@ class broker {
   // With persistence, the message's deliveries to stored sessions, its
   // retained slot and `also_store` (the publisher's QoS 2 id) go to the
   // store as one transaction, before any delivery is made; a message
-  // refused with quota_exceeded stores nothing. With `refuse_when_store_fails`
-  // a message that would write to a store that cannot write now is refused
-  // (store_failing) and neither stored, retained nor delivered: a v5
-  // publisher can be told so rather than wait for its acknowledgement.
+  // refused with quota_exceeded stores nothing. `may_refuse`: the publisher
+  // can be told (v5, QoS 1/2) rather than wait for its acknowledgement, so
+  // a message is refused, neither stored, retained nor delivered, when it
+  // would write to a store that cannot write now (store_failing) or reach
+  // a queue at a bound of its own (quota_exceeded, session::own_bound).
   publish_outcome publish(const mqtt::message_ptr& m,
                           const std::shared_ptr<client_handler>& publisher = nullptr,
-                          std::vector<store::store_op> also_store = {},
-                          bool refuse_when_store_fails = false);
+                          std::vector<store::store_op> also_store = {}, bool may_refuse = false);
 
   // The queue of `s` (on its owner) shrank: wake its waiting publishers once
   // it is below half the congestion threshold; `force` wakes them anyway
@@ -225,8 +225,20 @@ class broker {
   // a retained slot, or a QoS 1/2 delivery to a stored session. Matches the
   // subscriptions once more (a shared group's turn moves on).
   bool needs_store(const mqtt::message_ptr& m, const std::vector<store::store_op>& ops);
-  // The message's one target would drop it (see session::queue_full).
+  // A QoS 1/2 delivery, not a shared one, to an offline session whose
+  // queue is at its bound (see session::queue_full).
+  static bool at_full_offline_queue(const target& t);
+  // The message's one target would drop it.
   bool refuses_for_quota(const target& t) const;
+  // The target is at a queue bound of its own, which refuses rather than
+  // drops (see session::own_bound).
+  bool refuses_at_own_bound(const target& t) const;
+  queue_bound bound_of(const session& s) const noexcept;
+  // `s` (offline, on its owner) is at its queue bound or not: sets
+  // queue_full, and congested at a bound of its own.
+  void note_bound(session& s);
+  // The queue bound of its own a new session of `client_id` gets, if any.
+  const queue_bound* own_bound_for(std::string_view client_id) const;
   // The queue of `s` holds max_queued_messages or max_queued_bytes (owner).
   bool queue_at_bound(const session& s) const noexcept;
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);

@@ -5,11 +5,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "mqtt/engine/server_engine.hpp"
 #include "session/access_control.hpp"
+#include "session/queue_bound.hpp"
 #include "session/shared_policy.hpp"
 
 namespace tern::broker {
@@ -20,6 +23,10 @@ struct broker_config {
   mqtt::engine_limits limits;
   std::size_t max_queued_messages = 1000;  // max_queued_messages (per session, 0: no bound)
   std::size_t max_queued_bytes = 0;        // max_queued_bytes (payload bytes, 0: no bound)
+  // Client ids whose session has a queue bound of its own: bridges' local
+  // sessions with bridge_max_queued_messages / bridge_max_queued_bytes
+  // (session::own_bound says what happens at it).
+  std::map<std::string, queue_bound, std::less<>> own_queue_bounds;
   std::size_t max_output_bytes =
       1u << 20;  // encoded bytes waiting for one socket; QoS 0 dropped past it
   std::uint32_t message_size_limit = 0;    // message_size_limit (payload bytes, 0: none)

@@ -151,6 +151,7 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
   const unsigned workers = std::max(1u, workers_.size());
   for (auto& r : state.sessions) {
     auto s = std::make_shared<session>(r.id, r.client_id, static_cast<unsigned>(r.id % workers));
+    s->own_bound = own_bound_for(r.client_id);
     s->version = r.version;
     s->expiry_interval = r.expiry_interval;
     // A session connected at the crash counts its expiry from the restart.
@@ -199,6 +200,7 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     // New deliveries are numbered above every stored one: a number used
     // twice would replace a queued message.
     s.next_store_seq.store(std::max(s.next_store_seq.load(), q.max_seq + 1));
+    note_bound(s);
   }
   for (const auto& q : state.inbound_qos2) {
     if (auto it = by_id.find(q.session_id); it != by_id.end())

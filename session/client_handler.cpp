@@ -260,13 +260,14 @@ void client_handler::on_publish(mqtt::publish& p) {
                                        ? std::hash<std::string>{}(client_id())
                                        : 0;
   const bool v5 = engine_.version() == mqtt::protocol_version::v5;
-  // While the store cannot write, a v5 publisher is told at once (0x97)
-  // rather than left waiting for an acknowledgement that needs it; 3.1.1
-  // cannot be told, so its acknowledgement waits for the disk.
-  const bool refuse_when_store_fails = v5 && q != mqtt::qos::at_most_once;
+  // While the store cannot write or a bridge's queue is at its own bound, a
+  // v5 publisher is told at once (0x97) rather than left waiting for an
+  // acknowledgement that needs it; 3.1.1 cannot be told, so its
+  // acknowledgement waits for the disk or the queue.
+  const bool may_refuse = v5 && q != mqtt::qos::at_most_once;
   const auto outcome =
       broker_.publish(broker_.make_message(std::move(p), session_ ? session_->id : 0, sticky_key),
-                      waiter, std::move(also_store), refuse_when_store_fails);
+                      waiter, std::move(also_store), may_refuse);
   if (outcome.hold) publishing_paused_ = true;
   if (q == mqtt::qos::at_most_once) return;
   // A v5 publisher learns that nobody took the message (spec 3.4.2.1, as

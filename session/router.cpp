@@ -126,12 +126,10 @@ void broker::deliver_retained(const session_ptr& s, const mqtt::message_ptr& m,
 
 broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
                                         const std::shared_ptr<client_handler>& publisher,
-                                        std::vector<store::store_op> also_store,
-                                        bool refuse_when_store_fails) {
+                                        std::vector<store::store_op> also_store, bool may_refuse) {
   const auto& p = m->packet;
   auto& ops = also_store;
-  if (refuse_when_store_fails && store_ != nullptr && store_->writes_failing() &&
-      needs_store(m, ops)) {
+  if (may_refuse && store_ != nullptr && store_->writes_failing() && needs_store(m, ops)) {
     broker_stats::add(stats_.dropped_store_failing);
     return {publish_result::store_failing, false};
   }
@@ -153,6 +151,16 @@ broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
   collect_targets(m, targets);
   const auto result =
       targets.empty() && !p.retain ? publish_result::no_subscribers : publish_result::routed;
+  // A queue at a bound of its own (a bridge's) refuses the message for
+  // everyone, so that the v5 publisher's 0x97 is true; a retained message's
+  // slot is set already, so it goes through, and its publisher waits.
+  if (!p.retain && may_refuse &&
+      std::any_of(targets.begin(), targets.end(),
+                  [this](const target& t) { return refuses_at_own_bound(t); })) {
+    broker_stats::add(stats_.dropped_queue_full);
+    targets.clear();
+    return {publish_result::quota_exceeded, false};
+  }
   if (!p.retain && targets.size() == 1 && refuses_for_quota(targets.front())) {
     broker_stats::add(stats_.dropped_queue_full);
     targets.clear();
@@ -188,7 +196,7 @@ bool broker::needs_store(const mqtt::message_ptr& m, const std::vector<store::st
   });
 }
 
-bool broker::refuses_for_quota(const target& t) const {
+bool broker::at_full_offline_queue(const target& t) {
   // QoS 0 to an offline session is dropped silently whatever its queue;
   // a shared subscription's copy may still find another member.
   return t.d.qos != mqtt::qos::at_most_once && t.d.share == nullptr &&
@@ -196,13 +204,31 @@ bool broker::refuses_for_quota(const target& t) const {
          t.s->queue_full.load(std::memory_order_relaxed);
 }
 
+bool broker::refuses_for_quota(const target& t) const {
+  return t.s->own_bound == nullptr && at_full_offline_queue(t);  // the other one keeps it
+}
+
+bool broker::refuses_at_own_bound(const target& t) const {
+  return t.s->own_bound != nullptr && at_full_offline_queue(t);
+}
+
+const queue_bound* broker::own_bound_for(std::string_view client_id) const {
+  const auto it = config_.own_queue_bounds.find(client_id);
+  return it != config_.own_queue_bounds.end() ? &it->second : nullptr;
+}
+
+queue_bound broker::bound_of(const session& s) const noexcept {
+  return s.own_bound != nullptr
+             ? *s.own_bound
+             : queue_bound{config_.max_queued_messages, config_.max_queued_bytes};
+}
+
 // At the byte bound exactly, an empty payload would still fit: it is
 // refused too, a corner not worth a second flag.
 bool broker::queue_at_bound(const session& s) const noexcept {
-  return (config_.max_queued_messages != 0 &&
-          s.queue.size() + s.spilled >= config_.max_queued_messages) ||
-         (config_.max_queued_bytes != 0 &&
-          s.queue.bytes() + s.spilled_bytes >= config_.max_queued_bytes);
+  const auto bound = bound_of(s);
+  return (bound.messages != 0 && s.queue.size() + s.spilled >= bound.messages) ||
+         (bound.bytes != 0 && s.queue.bytes() + s.spilled_bytes >= bound.bytes);
 }
 
 mqtt::delivery broker::delivery_for(const mqtt::message_ptr& m, const subscription_entry& e) {
@@ -367,12 +393,15 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
 }
 
 void broker::enqueue(session& s, mqtt::delivery&& d) {
-  const bool too_many =
-      config_.max_queued_messages != 0 && s.queue.size() + s.spilled >= config_.max_queued_messages;
-  const bool too_big = config_.max_queued_bytes != 0 &&
-                       s.queue.bytes() + s.spilled_bytes + d.message->packet.payload.size() >
-                           config_.max_queued_bytes;
-  if (too_many || too_big) {
+  const auto bound = bound_of(s);
+  const bool too_many = bound.messages != 0 && s.queue.size() + s.spilled >= bound.messages;
+  const bool too_big =
+      bound.bytes != 0 &&
+      s.queue.bytes() + s.spilled_bytes + d.message->packet.payload.size() > bound.bytes;
+  // Past a bound of its own, QoS 1/2 is kept: its publisher waits for its
+  // acknowledgement (the session is congested) or was refused before.
+  const bool keep = s.own_bound != nullptr && d.qos != mqtt::qos::at_most_once;
+  if ((too_many || too_big) && !keep) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
     // Not simply "full": a smaller message may still fit the byte bound.
     s.queue_full.store(!s.attached && queue_at_bound(s), std::memory_order_relaxed);
@@ -385,7 +414,15 @@ void broker::enqueue(session& s, mqtt::delivery&& d) {
   } else {
     s.queue.push_back(std::move(d));
   }
-  if (!s.attached && queue_at_bound(s)) s.queue_full.store(true, std::memory_order_relaxed);
+  if (!s.attached) note_bound(s);
+}
+
+void broker::note_bound(session& s) {
+  const bool full = queue_at_bound(s);
+  s.queue_full.store(full, std::memory_order_relaxed);
+  // At a bound of its own, publishers that route here next wait
+  // (dispatch()) until it drains; 3.1.1 ones cannot be refused.
+  if (full && s.own_bound != nullptr) s.congested.store(true, std::memory_order_release);
 }
 
 }  // namespace tern::broker

@@ -21,6 +21,7 @@
 #include "mqtt/codec/packets.hpp"
 #include "mqtt/engine/session_state.hpp"
 #include "session/delivery_queue.hpp"
+#include "session/queue_bound.hpp"
 
 namespace tern::broker {
 
@@ -68,6 +69,13 @@ struct session {
   // the owner (enqueue, connection_closed), read by routers anywhere; a
   // stale read only means the drop is counted rather than reported.
   std::atomic<bool> queue_full{false};
+  // A bound of its own (a bridge's queue, bridge_max_queued_*), set when
+  // the session is made; null: max_queued_messages / max_queued_bytes. At
+  // its own bound a session refuses rather than drops: v5 publishers get
+  // 0x97 and nothing is routed, 3.1.1 publishers (which cannot be told)
+  // wait for their PUBACK until the queue drains, as for a congested
+  // subscriber; what was acknowledged is kept.
+  const queue_bound* own_bound = nullptr;
   // A connection is attached; written by the owner, read by routers on
   // other workers to prefer connected members of a shared subscription.
   std::atomic<bool> online{false};

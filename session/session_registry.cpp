@@ -47,6 +47,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
     if (it != sessions_by_client_id_.end()) existing = it->second;
     if (!existing || c.clean_start) {
       fresh = std::make_shared<session>(next_session_id_++, c.client_id, here);
+      fresh->own_bound = own_bound_for(c.client_id);
       sessions_by_client_id_[c.client_id] = fresh;
     }
   }
@@ -141,7 +142,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
 void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
   s->disconnected_at = now;
   queue_drained(*s, true);  // offline queues drop instead of holding publishers
-  s->queue_full.store(queue_at_bound(*s), std::memory_order_relaxed);
+  note_bound(*s);
   if (s->expiry_interval == 0) {
     end_session(s);  // [MQTT-3.1.2-6], clean session 1
   } else {

@@ -372,6 +372,8 @@ void config_parser::apply_bridge(std::size_t i, const directive& d) {
     value = read_choice(d, {"mqttv31", "mqttv311", "mqttv50"});
   } else if (key == "start_type") {
     value = read_choice(d, {"automatic", "lazy", "once"});
+  } else if (key == "bridge_max_queued_messages" || key == "bridge_max_queued_bytes") {
+    value = std::to_string(read_number(d, 0, size_max));
   } else if (key == "keepalive_interval") {
     auto seconds = read_number(d, 0, u16_max);
     if (seconds < 5) {  // mosquitto's floor, applied the same way

@@ -101,9 +101,11 @@ constexpr directive_info directives[] = {
     {"start_type", bridge},
     {"local_clientid", bridge},
     {"round_robin", bridge},
-    {"clientid", bridge},  // mosquitto's old name of remote_clientid
-    {"username", bridge},  // ... of remote_username
-    {"password", bridge},  // ... of remote_password
+    {"bridge_max_queued_messages", bridge},  // tern
+    {"bridge_max_queued_bytes", bridge},     // tern
+    {"clientid", bridge},                    // mosquitto's old name of remote_clientid
+    {"username", bridge},                    // ... of remote_username
+    {"password", bridge},                    // ... of remote_password
     // No effect in tern.
     {"autosave_interval", ignored},
     {"autosave_on_changes", ignored},

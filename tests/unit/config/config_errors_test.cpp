@@ -163,6 +163,8 @@ constexpr broken_case broken_cases[] = {
      "t.conf:3", "needs a local and a remote prefix"},
     {"bridge_start_type_manual", "connection b\naddress h\nstart_type manual", "t.conf:3",
      "use automatic, lazy or once"},
+    {"bridge_queue_bound_not_a_number", "connection b\naddress h\nbridge_max_queued_messages many",
+     "t.conf:3", "'many' is not a whole number"},
     {"bridge_restart_timeout_cap_below_base", "connection b\naddress h\nrestart_timeout 30 10",
      "t.conf:3", "the cap 10 is lower than the base 30"},
     {"bridge_password_without_username", "connection b\naddress h\nremote_password p", "t.conf:3",

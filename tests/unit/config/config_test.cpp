@@ -311,6 +311,21 @@ keepalive_interval 2
   EXPECT_EQ(c.notes.size(), 4u);
 }
 
+TEST(config, bridge_queue_bounds_are_read_as_numbers) {
+  const config c = parse_config(R"(connection b
+address h
+bridge_max_queued_messages 5000
+bridge_max_queued_bytes 0
+max_queued_messages 10
+)",
+                                "t.conf");
+  ASSERT_EQ(c.bridges.size(), 1u);
+  EXPECT_THAT(c.bridges[0].settings,
+              ElementsAre(Pair("address", "h"), Pair("bridge_max_queued_messages", "5000"),
+                          Pair("bridge_max_queued_bytes", "0")));
+  EXPECT_EQ(c.max_queued_messages, 10u) << "a global key after a connection stays global";
+}
+
 // A valid snippet for every directive in the table, so a directive added to
 // the table without a handler (or a test) fails here.
 std::string sample(std::string_view name, const std::string& existing_dir) {
