@@ -15,10 +15,9 @@ void refuse_unsupported(const config& cfg) {
   for (const auto& l : cfg.listeners) {
     // WebSocket listeners carry MQTT only: tern serves no files.
     if (!l.http_dir.empty()) refuse(l.source, "http_dir (serving files)");
-    // Secure WebSocket takes certificates, not (yet) user names from them.
-    if (l.protocol == "websockets" &&
-        (l.use_identity_as_username || l.use_subject_as_username || !l.psk_hint.empty()))
-      refuse(l.source, "user names from certificates or TLS-PSK on a websockets listener");
+    // Browsers speak no TLS-PSK, and mosquitto's websockets take none.
+    if (l.protocol == "websockets" && !l.psk_hint.empty())
+      refuse(l.source, "TLS-PSK on a websockets listener");
     if (l.socket_domain == "ipv6" && l.bind_address.empty()) refuse(l.source, "socket_domain ipv6");
   }
   // Bridges: what this build lacks is refused by make_bridge_options().

@@ -35,6 +35,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -107,6 +108,13 @@ class ws_connection final : public stream_connection<ws_connection<NextLayer>> {
     this->socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   }
 
+  // Secure WebSocket with use_identity_as_username / use_subject_as_username:
+  // reads the user name from the TLS session once the handshake is done.
+  void name_from_certificate(std::function<std::string(NextLayer&)> read) {
+    name_from_certificate_ = std::move(read);
+  }
+  std::optional<std::string> tls_username() const override { return tls_username_; }
+
   void start() override {
     self_ = self();
     handshake_deadline_ = clock::now() + policy_->settings().handshake_timeout;
@@ -115,6 +123,8 @@ class ws_connection final : public stream_connection<ws_connection<NextLayer>> {
       stream_.async_handshake(NextLayer::server,
                               [self = self()](const boost::system::error_code& ec) {
                                 if (ec) return self->fail_handshake("TLS handshake", ec);
+                                if (self->name_from_certificate_)
+                                  self->tls_username_ = self->name_from_certificate_(self->stream_);
                                 self->do_read_request();
                               });
     } else {
@@ -441,6 +451,8 @@ class ws_connection final : public stream_connection<ws_connection<NextLayer>> {
 
   std::shared_ptr<void> keep_;  // before the stream, which refers to it
   NextLayer stream_;
+  std::function<std::string(NextLayer&)> name_from_certificate_;
+  std::optional<std::string> tls_username_;
   std::shared_ptr<const ws_policy> policy_;
   std::unique_ptr<upgrade_state> upgrade_;
   ws_frame_reader reader_;

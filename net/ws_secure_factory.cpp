@@ -4,6 +4,7 @@
 
 #include "net/ws_connection.hpp"
 #include "net/ws_factory.hpp"
+#include "tls/peer_identity.hpp"
 #include "tls/server_context.hpp"
 
 namespace tern::net {
@@ -16,8 +17,15 @@ connection_factory make_wss_factory(std::shared_ptr<const ws_policy> policy,
              connection_set& set) -> std::shared_ptr<connection> {
     auto context = contexts->current();
     auto& ctx = *context;
-    return std::make_shared<secure>(policy, std::move(context), b, worker, set, std::move(socket),
-                                    ctx);
+    auto c = std::make_shared<secure>(policy, std::move(context), b, worker, set, std::move(socket),
+                                      ctx);
+    if (const auto source = contexts->settings().username;
+        source != tls::username_source::connect) {
+      c->name_from_certificate([source](boost::asio::ssl::stream<accepted_socket>& stream) {
+        return tls::username_from(stream.native_handle(), source);
+      });
+    }
+    return c;
   };
 }
 

@@ -20,6 +20,7 @@ import unittest
 
 from broker import Broker, BrokerTestCase, broker_executable
 from limits import TIMEOUT
+from test_ws import WsPaho
 from tls_pki import NOW, Pki
 import datetime
 
@@ -185,6 +186,31 @@ class TestIdentityAsUsername(TlsCase):
         self.pub("-t", "elsewhere/z", "-m", "denied", "-q", "1", *self.tls_args(self.client))
         self.pub("-t", "dev1/end", "-m", "end", "-q", "1", *self.tls_args(self.other_client))
         self.assertEqual([m.payload for m in watcher.expect(1)], [b"end"])
+
+
+class TestIdentityOverSecureWebSocket(TestIdentityAsUsername):
+    """The same over wss:// (the listener is a websockets one), with paho's
+    WebSocket transport and a client certificate."""
+
+    tls_settings = ["protocol websockets", *TestIdentityAsUsername.tls_settings]
+
+    def wss_client(self, cert, client_id):
+        c = WsPaho(self.broker, client_id)
+        c.client.tls_set(ca_certs=self.ca.cert_file, certfile=cert.cert_file,
+                         keyfile=cert.key_file)
+        self.addCleanup(c.close)
+        c.connect()
+        return c
+
+    def test_cn_is_the_user_name_for_the_acl(self):
+        dev1 = self.wss_client(self.client, "wss-dev1")  # CN dev1: dev1/# only
+        dev2 = self.wss_client(self.other_client, "wss-dev2")  # CN dev2: everything
+        self.assertEqual(dev2.subscribe("#", qos=1), (1,))
+        self.assertEqual(dev1.subscribe("elsewhere/#", qos=1), (128,))
+        dev1.publish("elsewhere/x", b"denied", qos=1)  # 3.1.1: acknowledged and dropped
+        dev1.publish("dev1/x", b"allowed", qos=1)
+        self.assertEqual([m.payload for m in dev2.expect(1)], [b"allowed"])
+        self.assertEqual(dev2.drain(), [])
 
 
 class TestPsk(TlsCase):
