@@ -134,10 +134,13 @@ bridge::bridge_options make_one(const bridge_config& b) {
       o.restart_cap.reset();  // one number: a constant delay
       if (w.size() == 2) o.restart_cap = std::chrono::seconds(std::stoul(w[1]));
     } else if (key == "start_type") {
-      if (value != "automatic")
-        refuse(where, "`start_type " + value +
-                          "` is not supported by this build of tern yet; use `start_type "
-                          "automatic` (the default) or remove the line");
+      o.start = value == "lazy"   ? bridge::start_type::lazy
+                : value == "once" ? bridge::start_type::once
+                                  : bridge::start_type::automatic;
+    } else if (key == "threshold") {
+      o.threshold = std::stoull(value);
+    } else if (key == "idle_timeout") {
+      o.idle_timeout = std::chrono::seconds(std::stoul(value));
     } else if (key == "bridge_max_queued_messages") {
       if (!o.queue_bound) o.queue_bound.emplace();
       o.queue_bound->messages = std::stoull(value);

@@ -11,8 +11,8 @@
 namespace tern::app {
 
 // Throws config_error (FILE:LINE) for the bridge settings this build does
-// not implement (start_type other than automatic) and for TLS files that
-// cannot be used (read now: bridge_cafile, bridge_certfile, ...).
+// not implement and for TLS files that cannot be used (read now:
+// bridge_cafile, bridge_certfile, ...).
 std::vector<bridge::bridge_options> make_bridge_options(const config& cfg);
 
 // Gives the bridges' local sessions their queue bounds

@@ -1,5 +1,7 @@
 #include "bridge/bridge.hpp"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -28,16 +30,22 @@ bridge::bridge(bridge_options options, broker::broker& b, asio::io_context& cont
       context_(context),
       worker_(worker),
       relay_(options_, b.config().limits.receive_maximum),
+      policy_(options_),
       backoff_(options_.restart_base, options_.restart_cap),
       resolver_(context),
       socket_(context),
       timer_(context),
-      restart_timer_(context) {}
+      restart_timer_(context),
+      idle_timer_(context) {}
 
 void bridge::start() {
   asio::post(context_, [self = shared_from_this()] {
     if (self->options_.notifications) self->notify_locally(false);
-    self->connect_next();
+    if (!self->policy_.waits_for_queue()) return self->connect_next();
+    // Lazy: the local session must exist and be subscribed before the
+    // first connection, or nothing would queue to start it.
+    self->relay_.prime_local(clock::now());
+    self->pump();
   });
 }
 
@@ -45,6 +53,7 @@ void bridge::stop() {
   asio::post(context_, [self = shared_from_this()] {
     self->stopped_ = true;
     self->restart_timer_.cancel();
+    self->idle_timer_.cancel();
     self->relay_.shut_down();
     self->pump();
   });
@@ -239,7 +248,18 @@ void bridge::pump() {
           was_up_ = true;
           backoff_.reset();
           if (options_.notifications) notify_locally(true);
+          arm_idle_timer();
           break;
+        case relay_event::primed:
+          hand_over_output();  // the local DISCONNECT; the session stays, offline
+          if (link_) {
+            link_->close();
+            link_.reset();
+          }
+          spdlog::info("bridge {}: start_type lazy: connecting once more than {} messages wait",
+                       options_.name, options_.threshold);
+          look_at_queue();
+          return;
         case relay_event::down:
           // The engines wrote their DISCONNECTs: hand them over, then close.
           hand_over_output();
@@ -283,9 +303,12 @@ void bridge::link_down() {
   pending_.clear();
   writing_.clear();
   timer_.cancel();
+  idle_timer_.cancel();
+  const bool idle = std::exchange(idle_closing_, false);
   if (was_up_) {
-    spdlog::info("bridge {}: connection lost ({})", options_.name,
-                 mqtt::reason_name(relay_.last_reason()));
+    if (!idle)
+      spdlog::info("bridge {}: connection lost ({})", options_.name,
+                   mqtt::reason_name(relay_.last_reason()));
     if (options_.notifications) notify_locally(false);
   } else if (relay_.last_reason() != mqtt::reason_code::success) {
     spdlog::warn("bridge {}: {}:{} closed the connection ({})", options_.name, address().host,
@@ -300,14 +323,22 @@ void bridge::link_down() {
   }
   was_up_ = false;
   if (stopped_) return;
+  if (idle) return look_at_queue();  // lazy: wait for the queue again
+  if (!policy_.restarts(relay_.marker_just_refused())) {
+    spdlog::info("bridge {}: start_type once: not restarted", options_.name);
+    return;
+  }
   schedule_restart(backoff_.next());
 }
 
 void bridge::schedule_restart(std::chrono::milliseconds delay) {
-  spdlog::info("bridge {}: next attempt in {} ms", options_.name, delay.count());
+  spdlog::info("bridge {}: next attempt in {} ms{}", options_.name, delay.count(),
+               policy_.waits_for_queue() ? " if enough messages wait" : "");
   restart_timer_.expires_after(delay);
   restart_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->connect_next();
+    if (ec) return;
+    if (self->policy_.waits_for_queue()) return self->look_at_queue();
+    self->connect_next();
   });
 }
 

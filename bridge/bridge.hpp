@@ -2,7 +2,12 @@
 // One bridge (`connection NAME`): the TCP (or TLS) connection to the remote broker,
 // reconnection with backoff across the configured addresses, the in-process
 // link to our broker and the `$SYS/broker/connection/ID/state` notices.
-// The protocol rules are in relay.hpp; this class moves bytes and time.
+// The protocol rules are in relay.hpp and when to connect in
+// start_policy.hpp; this class moves bytes and time.
+//
+// A lazy bridge reads its local session's queue length through the
+// broker (count_waiting, on the session's owner worker, posted back here)
+// every queue_poll while it waits for the threshold.
 //
 // Thread: everything runs on the bridge's worker (the io_context given);
 // start() and stop() may be called from any thread (they post). Async
@@ -26,6 +31,7 @@
 #include "bridge/bridge_options.hpp"
 #include "bridge/local_link.hpp"
 #include "bridge/relay.hpp"
+#include "bridge/start_policy.hpp"
 
 namespace tern::broker {
 class broker;
@@ -72,7 +78,14 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void hand_over_output();
   void arm_timer();
   void link_down();
+  // After a failure or a drop: the next attempt (automatic), or the next
+  // look at the queue (lazy), after `delay`.
   void schedule_restart(std::chrono::milliseconds delay);
+  // Lazy: asks the broker how many messages wait for the local session.
+  void look_at_queue();
+  void on_queue_count(std::uint64_t generation, std::uint64_t waiting);
+  void arm_idle_timer();
+  void on_idle_timer(std::uint64_t generation);
   void notify_locally(bool up);
   const remote_address& address() const {
     return options_.addresses[address_index_];
@@ -83,6 +96,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   boost::asio::io_context& context_;
   unsigned worker_;
   relay relay_;
+  start_policy policy_;
   backoff backoff_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
@@ -95,7 +109,8 @@ class bridge : public std::enable_shared_from_this<bridge> {
   std::string tls_refusal_;  // why the remote's certificate failed verification
 #endif
   boost::asio::steady_timer timer_;
-  boost::asio::steady_timer restart_timer_;
+  boost::asio::steady_timer restart_timer_;  // next attempt, or next look at the queue
+  boost::asio::steady_timer idle_timer_;     // lazy: idle_timeout
   std::shared_ptr<local_link> link_;
   std::array<std::uint8_t, 64 * 1024> read_buffer_{};
   std::vector<std::uint8_t> pending_;  // relay output not yet handed to a write
@@ -108,6 +123,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   bool read_paused_ = false;
   bool writing_now_ = false;
   bool was_up_ = false;
+  bool idle_closing_ = false;  // lazy: the bridge itself is closing an idle link
   bool stopped_ = false;
 };
 

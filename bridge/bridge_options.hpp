@@ -31,6 +31,13 @@ struct topic_rule {
   std::string remote_prefix;
 };
 
+// mosquitto's `start_type`: when the bridge connects.
+enum class start_type : std::uint8_t {
+  automatic,  // at start-up, and again after every failure or drop
+  once,       // at start-up only: never restarted
+  lazy,       // when more than `threshold` messages wait for it; idle ones disconnect
+};
+
 struct remote_address {
   std::string host;
   std::uint16_t port = 1883;
@@ -51,6 +58,12 @@ struct bridge_options {
   std::uint16_t keepalive_seconds = 60;
   std::chrono::seconds restart_base{5};  // `restart_timeout BASE [CAP]`
   std::optional<std::chrono::seconds> restart_cap = std::chrono::seconds(30);
+  start_type start = start_type::automatic;
+  // start_type lazy: connect once more than `threshold` messages wait in
+  // the bridge's local session; disconnect after `idle_timeout` without a
+  // message crossing either way.
+  std::uint64_t threshold = 10;
+  std::chrono::seconds idle_timeout{60};
   std::string remote_clientid;  // default: HOSTNAME.NAME
   std::string local_clientid;   // default: local.REMOTE_CLIENTID
   std::optional<std::string> remote_username, remote_password;

@@ -66,12 +66,17 @@ mqtt::connect relay::remote_connect() const {
   return c;
 }
 
-mqtt::connect relay::local_connect(const mqtt::client_engine& remote) const {
+mqtt::connect relay::local_connect() const {
   mqtt::connect c;
   c.version = mqtt::protocol_version::v5;
   c.client_id = options_.local_clientid;
   c.clean_start = options_.clean_session;
   c.properties.session_expiry_interval = options_.clean_session ? 0 : session_never_expires;
+  return c;
+}
+
+mqtt::connect relay::local_connect(const mqtt::client_engine& remote) const {
+  mqtt::connect c = local_connect();
   // Our broker sends the bridge no more than the remote accepts: the rest
   // waits in the bridge's session queue, on disk with persistence.
   if (remote.server_receive_maximum() != 65'535)
@@ -81,8 +86,42 @@ mqtt::connect relay::local_connect(const mqtt::client_engine& remote) const {
   return c;
 }
 
+void relay::subscribe_locally() {
+  mqtt::subscribe local_sub;
+  for (const auto& f : topics_.local_filters()) {
+    // No Local: what the bridge publishes here never goes back out; Retain
+    // As Published keeps the flag; retained messages only for a new
+    // subscription, not on every reconnect.
+    local_sub.entries.push_back({f.topic_filter, {f.qos, true, true, 1}});
+  }
+  if (!local_sub.entries.empty()) local_->subscribe(std::move(local_sub));
+}
+
+void relay::prime_local(steady_time now) {
+  now_ = now;
+  priming_ = true;
+  local_.emplace(mqtt::client_limits{.receive_maximum = local_receive_maximum_}, now);
+  mqtt::connect c = local_connect();
+  // At most one queued message comes to this short connection; it stays
+  // in flight in the session and is resent on the first real one.
+  c.properties.receive_maximum = 1;
+  local_->start(c);
+  subscribe_locally();
+  events_.push_back(relay_event::open_local);
+}
+
+mqtt::publish relay::state_notice(bool up) const {
+  mqtt::publish state;
+  state.topic = options_.notification_topic();
+  state.payload = mqtt::shared_bytes::copy_of(up ? "1" : "0");
+  state.retain = true;  // QoS 0: takes no packet id from the relayed ones
+  return state;
+}
+
 void relay::remote_opened(steady_time now) {
   now_ = now;
+  last_message_at_ = now;
+  priming_ = false;
   remote_.emplace(mqtt::client_limits{}, now);
   local_.reset();
   outbound_.clear();
@@ -112,24 +151,11 @@ void relay::remote_connected(const mqtt::connack& c, steady_time now) {
     remote_subscribe_id_ = 1;
     remote_->subscribe(std::move(s));
   }
-  if (options_.notifications) {
-    mqtt::publish state;
-    state.topic = options_.notification_topic();
-    state.payload = mqtt::shared_bytes::copy_of("1");
-    state.retain = true;  // QoS 0: takes no packet id from the relayed ones
-    remote_->send_publish(std::move(state));
-  }
+  if (options_.notifications) remote_->send_publish(state_notice(true));
 
   local_.emplace(mqtt::client_limits{.receive_maximum = local_receive_maximum_}, now);
   local_->start(local_connect(*remote_));
-  mqtt::subscribe local_sub;
-  for (const auto& f : topics_.local_filters()) {
-    // No Local: what the bridge publishes here never goes back out; Retain
-    // As Published keeps the flag; retained messages only for a new
-    // subscription, not on every reconnect.
-    local_sub.entries.push_back({f.topic_filter, {f.qos, true, true, 1}});
-  }
-  if (!local_sub.entries.empty()) local_->subscribe(std::move(local_sub));
+  subscribe_locally();
 
   if (!c.session_present && !options_.clean_session) {
     // The remote forgot its session: the QoS 2 ids it had open with us
@@ -187,6 +213,12 @@ void relay::shut_down() {
   process();
 }
 
+void relay::go_idle() {
+  if (options_.notifications && remote_ && remote_->is_connected())
+    remote_->send_publish(state_notice(false));
+  shut_down();
+}
+
 void relay::process() {
   std::vector<mqtt::client_event> events;
   for (bool more = true; more;) {
@@ -199,7 +231,7 @@ void relay::process() {
     if (local_ && local_->take_events(events)) {
       more = true;
       for (auto& e : events)
-        process_local(e);
+        priming_ ? process_priming(e) : process_local(e);
     }
   }
 }
@@ -278,9 +310,38 @@ void relay::process_local(mqtt::client_event& event) {
              event);
 }
 
+void relay::process_priming(mqtt::client_event& event) {
+  std::visit(overloaded{
+                 [&](mqtt::connack_received&) {
+                   if (topics_.local_filters().empty())
+                     local_->disconnect();  // nothing to wait for
+                 },
+                 [&](mqtt::suback_received& e) {
+                   for (auto rc : e.packet.reasons) {
+                     if (is_failure(rc))
+                       spdlog::warn("bridge {}: our broker refused a subscription ({})",
+                                    options_.name, mqtt::reason_name(rc));
+                   }
+                   local_->disconnect();
+                 },
+                 [&](mqtt::close_requested& e) {
+                   priming_ = false;
+                   if (e.reason != reason_code::normal_disconnection)
+                     spdlog::warn("bridge {}: setting up the local session ended with {}",
+                                  options_.name, mqtt::reason_name(e.reason));
+                   events_.push_back(relay_event::primed);
+                 },
+                 // Messages, acknowledgements: left in the session for the
+                 // first real connection.
+                 [&](auto&) {},
+             },
+             event);
+}
+
 // --- messages -------------------------------------------------------------------
 
 void relay::from_remote(mqtt::publish&& p) {
+  last_message_at_ = now_;
   const auto id = p.id;
   const auto q = p.qos;
   auto topic = topics_.to_local(p.topic);
@@ -307,6 +368,7 @@ void relay::from_remote(mqtt::publish&& p) {
 
 void relay::from_local(mqtt::publish&& p) {
   if (!remote_) return;
+  last_message_at_ = now_;
   clean_for_next_hop(p);
   if (p.qos == qos::at_most_once) {
     if (auto topic = topics_.to_remote(p.topic)) {

@@ -27,6 +27,13 @@
 // and keeps the rest queued. When either link ends, both end; the session
 // on each side keeps what is unfinished for the next connection.
 //
+// A lazy bridge (start_type lazy) primes its local session at start-up,
+// before any remote connection: CONNECT (persistent), SUBSCRIBE, and on
+// the SUBACK a DISCONNECT, so our broker queues for the offline session
+// from then on; the queue's length is what later starts the bridge. While
+// priming, whatever our broker sends is neither acknowledged nor passed
+// on: it stays in the session for the first real connection.
+//
 // Loops: local subscriptions use No Local (the bridge's own publications
 // never come back to it); remote v5 subscriptions too; 3.1.1 remotes get
 // mosquitto's bridge marker (try_private).
@@ -53,6 +60,7 @@ enum class relay_event : std::uint8_t {
   open_local,  // the local session's CONNECT is waiting: connect the local link
   up,          // both links are set up
   down,        // the bridge is down (both links must close); see last_reason()
+  primed,      // prime_local() is done: the local session is subscribed; close the link
 };
 
 class relay {
@@ -69,6 +77,9 @@ class relay {
   void take_remote_output(std::vector<std::uint8_t>& out) { take(remote_, out); }
 
   // --- local side ----------------------------------------------------------
+  // Lazy start: sets up the persistent local session and its subscriptions
+  // with no remote (open_local, then primed once it is done).
+  void prime_local(steady_time now);
   void on_local_bytes(std::span<const std::uint8_t> bytes, steady_time now);
   void on_local_closed();
   void take_local_output(std::vector<std::uint8_t>& out) { take(local_, out); }
@@ -78,14 +89,24 @@ class relay {
   std::optional<steady_time> next_deadline() const;
   // Ends both links (shutdown): DISCONNECT on each.
   void shut_down();
+  // Lazy's idle close: the remote first gets the state notice 0 (a clean
+  // DISCONNECT discards the will that would say so), then shut_down().
+  void go_idle();
   bool take_events(std::vector<relay_event>& out);
   mqtt::reason_code last_reason() const noexcept { return last_reason_; }
   bool is_up() const noexcept { return up_; }
+  // When a message last crossed either way (or the remote connection
+  // opened): lazy's idle_timeout counts from here.
+  steady_time last_message_at() const noexcept { return last_message_at_; }
+  // The connection that just ended was refused for the bridge marker: the
+  // next one goes without it (a bridge that starts once still tries that).
+  bool marker_just_refused() const noexcept { return tried_private_ && private_refused_; }
 
  private:
   void process();
   void process_remote(mqtt::client_event& e);
   void process_local(mqtt::client_event& e);
+  void process_priming(mqtt::client_event& e);
   void remote_connected(const mqtt::connack& c, steady_time now);
   void from_remote(mqtt::publish&& p);
   void from_local(mqtt::publish&& p);
@@ -94,7 +115,10 @@ class relay {
   void went_down(mqtt::reason_code reason);
   static void take(std::optional<mqtt::client_engine>& e, std::vector<std::uint8_t>& out);
   mqtt::connect remote_connect() const;
+  mqtt::publish state_notice(bool up) const;
+  mqtt::connect local_connect() const;
   mqtt::connect local_connect(const mqtt::client_engine& remote) const;
+  void subscribe_locally();
 
   const bridge_options& options_;
   topic_map topics_;
@@ -102,7 +126,9 @@ class relay {
   std::optional<mqtt::client_engine> remote_;
   std::optional<mqtt::client_engine> local_;
   steady_time now_{};
+  steady_time last_message_at_{};
   bool up_ = false;
+  bool priming_ = false;
   bool down_reported_ = true;
   // The remote refused mosquitto's bridge marker once: not tried again.
   bool private_refused_ = false;

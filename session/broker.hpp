@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -103,6 +104,11 @@ class broker {
   std::size_t session_count() const;
   // The session of `client_id`, if any (its fields belong to its owner).
   session_ptr find_session(const std::string& client_id) const;
+  // How many messages wait for the session of `client_id`: queued (in
+  // memory and spilled to the store) and sent but not completed. Read on
+  // the session's owner, where `done` runs (at once with 0 when there is
+  // no session); a bridge's lazy start uses it, posting back to its worker.
+  void count_waiting(const std::string& client_id, std::function<void(std::uint64_t)> done);
   // A fresh client id for a v5 client that sent none [MQTT-3.1.3-6].
   std::string assign_client_id();
 

@@ -31,6 +31,14 @@ session_ptr broker::find_session(const std::string& client_id) const {
   return it != sessions_by_client_id_.end() ? it->second : nullptr;
 }
 
+void broker::count_waiting(const std::string& client_id, std::function<void(std::uint64_t)> done) {
+  session_ptr s = find_session(client_id);
+  if (!s) return done(0);
+  on_owner(s, [s, done = std::move(done)] {
+    done(s->queue.size() + s->spilled + s->state.outbound.size());
+  });
+}
+
 std::size_t broker::session_count() const {
   std::lock_guard lock(registry_mutex_);
   return sessions_by_client_id_.size();

@@ -130,6 +130,22 @@ void config_parser::check_bridge(std::size_t i) const {
                                               b.name));
     }
   }
+  // The local session's queue is what starts a lazy bridge; a clean one
+  // is gone with each connection and queues nothing in between.
+  const auto last_value = [&](std::string_view key) {
+    std::string value;
+    for (const auto& [k, v] : b.settings)
+      if (k == key) value = v;
+    return value;
+  };
+  if (last_value("start_type") == "lazy" && last_value("cleansession") == "true") {
+    throw config_error(at("start_type"),
+                       fmt::format("bridge `{}`: `start_type lazy` waits for messages to queue "
+                                   "in the bridge's persistent session, which `cleansession "
+                                   "true` discards; set `cleansession false` or use another "
+                                   "start_type",
+                                   b.name));
+  }
 }
 
 // mosquitto joins persistence_location and persistence_file as text, so its

@@ -382,6 +382,16 @@ void config_parser::apply_bridge(std::size_t i, const directive& d) {
       seconds = 5;
     }
     value = std::to_string(seconds);
+  } else if (key == "threshold" || key == "idle_timeout") {
+    // start_type lazy's messages to wait for and seconds of silence; below
+    // 1 mosquitto uses 1, and so does tern (with a note).
+    auto n = read_number(d, 0, u32_max);
+    if (n < 1) {
+      out_.notes.push_back(
+          fmt::format("{}: `{} {}` is below the minimum; 1 is used", d.where, key, n));
+      n = 1;
+    }
+    value = std::to_string(n);
   } else if (key == "restart_timeout") {
     // `restart_timeout CONSTANT` or `restart_timeout BASE CAP`.
     auto words = split_words(d.value);

@@ -99,6 +99,8 @@ constexpr directive_info directives[] = {
     {"keepalive_interval", bridge},
     {"restart_timeout", bridge},
     {"start_type", bridge},
+    {"threshold", bridge},     // start_type lazy
+    {"idle_timeout", bridge},  // start_type lazy
     {"local_clientid", bridge},
     {"round_robin", bridge},
     {"bridge_max_queued_messages", bridge},  // tern
@@ -171,12 +173,10 @@ constexpr unsupported unsupported_directives[] = {
     {"bridge_tcp_user_timeout", ""},
     {"bridge_reload_type", ""},
     {"local_cleansession", ""},
-    {"idle_timeout", ""},
     {"local_username", ""},
     {"local_password", ""},
     {"notification_topic", ""},
     {"notifications_local_only", ""},
-    {"threshold", ""},
 };
 
 // Typing differences that should not count: case, and '-' for '_'.

@@ -206,6 +206,10 @@ TEST_F(Restart, OfflineQueueIsOnDiskAndReadBackInOrder) {
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->queue.empty()) << "an offline queue must not be held in memory";
   EXPECT_EQ(s->spilled, static_cast<std::uint64_t>(queued));
+  std::uint64_t waiting = 0;  // what a lazy bridge reads: the spilled ones count
+  w.b.count_waiting("sub", [&](std::uint64_t n) { waiting = n; });
+  w.settle();
+  EXPECT_EQ(waiting, static_cast<std::uint64_t>(queued));
 
   const auto pages_before = b->recorder.pages_read;
   sub.set_auto_ack(false);

@@ -254,11 +254,100 @@ class BridgeSettingsRefused(unittest.TestCase):
         self.assertIn("tern.conf:4", err)
         self.assertIn("bridge_cafile '/nonexistent/tern/ca.pem' cannot be read", err)
 
-    def test_lazy_start(self):
-        code, err = self.refusal("start_type lazy")
+    def test_lazy_start_with_clean_session(self):
+        # Nothing would queue to start it: the clean session goes with each link.
+        code, err = self.refusal("cleansession true", "start_type lazy")
         self.assertEqual(code, 2, err)
-        self.assertIn("tern.conf:4", err)
-        self.assertIn("start_type automatic", err)
+        self.assertIn("tern.conf:5", err)
+        self.assertIn("set `cleansession false`", err)
+
+    def test_bad_threshold(self):
+        code, err = self.refusal("start_type lazy", "threshold many")
+        self.assertEqual(code, 2, err)
+        self.assertIn("tern.conf:5", err)
+        self.assertIn("`threshold`: 'many' is not a whole number", err)
+
+
+def remote_connects(remote):
+    """CONNECTs of the bridge that the remote mosquitto logged (its log
+    survives restarts: stop_keeping_state() keeps the directory)."""
+    return remote._read_log().count(" as tern-bridge ")
+
+
+@unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's bridge is under test")
+@unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as the remote")
+class BridgeStartType(unittest.TestCase):
+    """start_type once and lazy (threshold, idle_timeout) against mosquitto."""
+
+    state_topic = "$SYS/broker/connection/tern-bridge/state"
+
+    def start_pair(self, *bridge_settings):
+        self.remote = start_mosquitto()
+        self.addCleanup(self.remote.stop)
+        self.local = Broker(["persistence true", "persistence_location data",
+                             *bridge_lines(self.remote, *bridge_settings)]).start()
+        self.addCleanup(self.local.stop)
+        self.state = self.client(self.local, "state-watch")
+        self.state.subscribe(self.state_topic, qos=1)
+
+    def client(self, broker, client_id):
+        c = PahoClient(broker, client_id)
+        self.addCleanup(c.close)
+        c.connect()
+        return c
+
+    def wait_state(self, payload, timeout):
+        wait_for(lambda: any(m.payload == payload for m in self.state.drain(0.2)), timeout,
+                 f"the bridge state {payload!r}")
+
+    def test_once_is_not_restarted(self):
+        self.start_pair("start_type once", "topic x/# out 1")
+        self.wait_state(b"1", 3 * TIMEOUT)
+        self.assertEqual(remote_connects(self.remote), 1)
+        stop_keeping_state(self.remote)
+        self.wait_state(b"0", TIMEOUT)
+        self.remote.restart()
+        # restart_timeout 1: an automatic bridge is back within a second or two.
+        time.sleep(scaled(2 * 1.0) + QUIET)
+        self.assertEqual(remote_connects(self.remote), 1, "the bridge connected again")
+        self.assertEqual([m.payload for m in self.state.drain(QUIET)], [])
+        self.assertIn("start_type once: not restarted", self.local._read_log())
+
+    def publish(self, publisher, numbers):
+        for i in numbers:
+            publisher.publish("out/m", str(i).encode(), qos=1)
+
+    def test_lazy_connects_above_threshold_and_leaves_when_idle(self):
+        self.start_pair("start_type lazy", "threshold 5", "idle_timeout 2",
+                        'topic out/# out 1 "" site/')
+        remote_sub = self.client(self.remote, "remote-sub")
+        remote_sub.subscribe("site/#", qos=1)
+        self.wait_state(b"0", TIMEOUT)
+        pub = self.client(self.local, "pub")
+
+        self.publish(pub, range(3))  # 3 queued: not more than 5
+        time.sleep(QUIET + 1.0)  # the queue is looked at every 200 ms
+        self.assertEqual(remote_connects(self.remote), 0, "connected below the threshold")
+        self.publish(pub, range(3, 8))  # 8 queued
+        got = remote_sub.expect(8, timeout=2 * TIMEOUT)
+        self.assertEqual([m.payload for m in got], [str(i).encode() for i in range(8)],
+                         "all queued messages, in order")
+        self.assertEqual(remote_connects(self.remote), 1)
+        self.wait_state(b"1", TIMEOUT)
+
+        # idle_timeout 2: no message crosses, the bridge leaves.
+        self.wait_state(b"0", scaled(2.0) + TIMEOUT)
+        wait_for(lambda: "Client tern-bridge disconnected" in self.remote._read_log(), TIMEOUT,
+                 "the remote to see the bridge disconnect")
+
+        self.publish(pub, range(8, 11))  # 3 queued again: stays away
+        time.sleep(QUIET + 1.0)
+        self.assertEqual(remote_connects(self.remote), 1, "reconnected below the threshold")
+        self.assertEqual(remote_sub.drain(QUIET), [])
+        self.publish(pub, range(11, 14))  # 6 queued: back
+        got = remote_sub.expect(6, timeout=2 * TIMEOUT)
+        self.assertEqual([m.payload for m in got], [str(i).encode() for i in range(8, 14)])
+        self.assertEqual(remote_connects(self.remote), 2)
 
 
 if __name__ == "__main__":

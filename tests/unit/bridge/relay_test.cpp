@@ -207,5 +207,86 @@ TEST_F(relay_test, TernAsRemoteAcceptsTheBridgeMarker) {
   EXPECT_TRUE(relay_.is_up());
 }
 
+// start_type lazy: before any remote connection the local session is made
+// persistent and subscribed, then left offline so our broker queues for it.
+TEST_F(relay_test, PrimingSubscribesTheLocalSessionThenLeavesItOffline) {
+  relay_.prime_local(now_);
+  std::vector<relay_event> events;
+  ASSERT_TRUE(relay_.take_events(events));
+  EXPECT_EQ(events, std::vector<relay_event>{relay_event::open_local});
+  std::vector<std::uint8_t> bytes;
+  relay_.take_local_output(bytes);
+  local_.on_bytes(bytes, now_);
+  std::vector<engine_event> got;
+  local_.take_events(got);
+  ASSERT_EQ(got.size(), 1u);
+  auto* c = std::get_if<connect_requested>(&got[0]);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->packet.client_id, "l");
+  EXPECT_FALSE(c->packet.clean_start);
+  EXPECT_EQ(c->packet.properties.session_expiry_interval, 0xFFFFFFFFu) << "persistent";
+  EXPECT_EQ(c->packet.properties.receive_maximum, 1) << "at most one queued message comes";
+
+  local_.accept(local_state_, true, {});
+  local_.take_events(got);  // the SUBSCRIBE, read once the CONNECT was decided
+  ASSERT_EQ(got.size(), 1u);
+  auto* s = std::get_if<subscribe_requested>(&got[0]);
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->packet.entries.size(), 1u) << "the out topic only";
+  EXPECT_EQ(s->packet.entries[0].filter, "up/#");
+  EXPECT_TRUE(s->packet.entries[0].options.no_local);
+
+  // A message our broker had queued comes before the SUBACK.
+  ASSERT_TRUE(local_.send_publish(make_delivery("up/a", qos::at_least_once)));
+  local_.send_suback({s->packet.id, {reason_code::granted_qos_2}, {}});
+  local_.take_output(bytes);
+  relay_.on_local_bytes(bytes, now_);
+  ASSERT_TRUE(relay_.take_events(events));
+  EXPECT_EQ(events, std::vector<relay_event>{relay_event::primed});
+  EXPECT_FALSE(relay_.is_up());
+
+  relay_.take_local_output(bytes);
+  local_.on_bytes(bytes, now_);
+  collect(local_, local_state_, local_events_);
+  EXPECT_EQ(take<disconnect_received>(local_events_).size(), 1u) << "a clean DISCONNECT";
+  EXPECT_EQ(local_state_.outbound.size(), 1u) << "not acknowledged: resent on the first link";
+  relay_.take_remote_output(bytes);
+  EXPECT_TRUE(bytes.empty()) << "no remote yet";
+}
+
+TEST_F(relay_test, IdleClockRestartsWithEachMessageEitherWay) {
+  connect_both();
+  EXPECT_EQ(relay_.last_message_at(), now_) << "the connection counts as the first";
+  now_ += std::chrono::seconds(5);
+  relay_.on_timer(now_);
+  EXPECT_EQ(relay_.last_message_at(), now_ - std::chrono::seconds(5)) << "time alone is not";
+  ASSERT_TRUE(local_.send_publish(make_delivery("up/a", qos::at_least_once)));
+  settle();
+  EXPECT_EQ(relay_.last_message_at(), now_);
+  now_ += std::chrono::seconds(5);
+  ASSERT_TRUE(remote_.send_publish(make_delivery("site/down/b", qos::at_least_once)));
+  settle();
+  EXPECT_EQ(relay_.last_message_at(), now_);
+}
+
+TEST_F(relay_test, GoingIdleTellsTheRemoteTheStateThenDisconnectsBoth) {
+  options_.notifications = true;
+  connect_both();
+  take<publish_received>(remote_events_);  // the state notice 1
+  std::vector<relay_event> events;
+  relay_.take_events(events);
+  relay_.go_idle();
+  settle();
+  const auto notices = take<publish_received>(remote_events_);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].packet.topic, "$SYS/broker/connection/r/state");
+  EXPECT_EQ(notices[0].packet.payload.view(), "0");
+  EXPECT_TRUE(notices[0].packet.retain);
+  EXPECT_TRUE(remote_.is_closed()) << "DISCONNECT after the notice";
+  EXPECT_TRUE(local_.is_closed()) << "the local session queues again";
+  ASSERT_TRUE(relay_.take_events(events));
+  EXPECT_EQ(events.back(), relay_event::down);
+}
+
 }  // namespace
 }  // namespace tern::bridge

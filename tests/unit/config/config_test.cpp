@@ -326,6 +326,32 @@ max_queued_messages 10
   EXPECT_EQ(c.max_queued_messages, 10u) << "a global key after a connection stays global";
 }
 
+TEST(config, bridge_lazy_start_settings_and_floors) {
+  const config c = parse_config(R"(connection lazy
+address h
+start_type lazy
+threshold 5
+idle_timeout 2
+connection floored
+address h
+start_type lazy
+threshold 0
+idle_timeout 0
+)",
+                                "t.conf");
+  ASSERT_EQ(c.bridges.size(), 2u);
+  EXPECT_THAT(c.bridges[0].settings,
+              ElementsAre(Pair("address", "h"), Pair("start_type", "lazy"), Pair("threshold", "5"),
+                          Pair("idle_timeout", "2")));
+  // mosquitto's floor of 1 for both, with a note naming the line.
+  EXPECT_THAT(c.bridges[1].settings,
+              ElementsAre(Pair("address", "h"), Pair("start_type", "lazy"), Pair("threshold", "1"),
+                          Pair("idle_timeout", "1")));
+  ASSERT_EQ(c.notes.size(), 2u);
+  EXPECT_THAT(c.notes[0], HasSubstr("t.conf:9: `threshold 0` is below the minimum; 1 is used"));
+  EXPECT_THAT(c.notes[1], HasSubstr("t.conf:10: `idle_timeout 0` is below the minimum"));
+}
+
 // A valid snippet for every directive in the table, so a directive added to
 // the table without a handler (or a test) fails here.
 std::string sample(std::string_view name, const std::string& existing_dir) {
