@@ -1,6 +1,7 @@
 #include "session/client_handler.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -178,6 +179,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
     return;
   }
   session_ = s;
+  attached_ = true;  // the caller made this handler s->attached
   s->online.store(true, std::memory_order_relaxed);
   if (s->delayed_will) {  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
     s->delayed_will.reset();
@@ -211,6 +213,11 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   process_events();  // packets pipelined behind CONNECT
   note_durable(mark);
   output_ready();
+}
+
+void client_handler::taken_over() {
+  attached_ = false;
+  kick(mqtt::reason_code::session_taken_over);
 }
 
 void client_handler::kick(mqtt::reason_code reason) {
@@ -465,7 +472,7 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   authorizing_ = false;
   if (session_ && broker_.config().connection_messages)
     spdlog::info("{}", disconnected_line(session_->client_id, peer_closed_, c.reason));
-  const bool was_attached = session_ && session_->attached.get() == this;
+  const bool was_attached = session_ && std::exchange(attached_, false);
   if (session_) {
     engine_.detach_session();
     broker_.stats().clients_connected.fetch_sub(1, std::memory_order_relaxed);

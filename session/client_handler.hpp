@@ -65,9 +65,14 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // The password and ACL files were reloaded: a client whose password
   // entry changed or went is disconnected (v5: DISCONNECT 0x87).
   void recheck_credentials();
-  // Closes because another connection took the session or the broker is
-  // shutting down; the session stays with the caller.
+  // Closes because the broker is shutting down or the credentials no longer
+  // hold; the session stays attached until the close.
   void kick(mqtt::reason_code reason);
+  // Closes because another connection took the session, which the caller
+  // (the session's owner, this handler's worker) detached already: from now
+  // on the session may move to another worker, and this handler must not
+  // read its fields when it closes.
+  void taken_over();
   // A delivery for the attached session; false when there is no room and
   // the caller must queue it.
   bool try_deliver(mqtt::delivery& d);
@@ -127,6 +132,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   client_transport* transport_;
   mqtt::server_engine engine_;
   session_ptr session_;
+  // session_->attached is this handler: kept here, on the handler's own
+  // worker, because once the session is taken over it belongs to another.
+  bool attached_ = false;
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
   // An enhanced authentication in progress (or its CONNACK data pending).

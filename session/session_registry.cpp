@@ -76,7 +76,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
           self->workers_.post(owner, *this);
           return;
         }
-        if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
+        if (auto old = std::move(s->attached)) old->taken_over();
         self->end_session(s);
       }
     };
@@ -107,7 +107,7 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
         return;
       }
       if (!s->ended) {
-        if (auto old = std::move(s->attached)) old->kick(mqtt::reason_code::session_taken_over);
+        if (auto old = std::move(s->attached)) old->taken_over();
         // A session that lasts only as long as its connection ends with the
         // one just closed; its state is not reused [MQTT-3.1.2-6].
         if (s->expiry_interval == 0) self->end_session(s);
