@@ -56,7 +56,7 @@ class retained_messages {
   // Whether `topic`'s retained message is still the one stored as `id`.
   bool is_current(std::string_view topic, std::uint64_t id) const;
   std::size_t size() const;
-  // Messages held in memory (tests and metrics).
+  // Messages held in memory (tests).
   std::size_t held_count() const;
 
  private:
