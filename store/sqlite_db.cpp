@@ -9,7 +9,21 @@ namespace tern::store {
 static_assert(store_error::damaged_code == SQLITE_CORRUPT);
 static_assert(store_error::not_a_database_code == SQLITE_NOTADB);
 
+namespace {
+
+// SQLite's memory statistics take a process-wide mutex on every allocation,
+// and its allocations are many per statement; tern reads none of them. Must
+// come before SQLite initialises, so at the first connection; later (or if
+// something else initialised SQLite first) the call fails harmlessly.
+void configure_sqlite_once() {
+  static const int done = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)done;
+}
+
+}  // namespace
+
 sqlite_db::sqlite_db(const std::string& path) : path_(path) {
+  configure_sqlite_once();
   const int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -89,10 +103,12 @@ bool statement::step() {
   db_.fail(code, sqlite3_sql(stmt_));
 }
 
-void statement::run() {
+int statement::run() {
   while (step()) {
   }
+  const int changed = sqlite3_changes(db_.handle());
   reset();
+  return changed;
 }
 
 void statement::reset() {

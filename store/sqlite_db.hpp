@@ -63,8 +63,9 @@ class statement {
   statement& bind_null(int index);
   // Advances; true while a row is available.
   bool step();
-  // Runs a statement that returns no row, then resets it.
-  void run();
+  // Runs a statement that returns no row, then resets it; the number of
+  // rows it inserted, updated or deleted.
+  int run();
   void reset();
 
   std::int64_t column_int(int index) const;
