@@ -11,9 +11,10 @@ Reports, for one binary (native, or ARM under qemu-user):
     retained PUBLISHes from one raw socket, ended by a PINGREQ round trip
     so that all were handled).
 
-RSS is VmRSS of the broker process from /proc. Under qemu-user that
-process is qemu running tern: its RSS includes qemu itself and its
-translated-code cache. So the script also measures qemu running a trivial
+RSS is VmRSS of the broker process from /proc; the idle row also gives
+PSS, and Debian's mosquitto measured the same way for reference (natively
+only). Under qemu-user that process is qemu running tern: its RSS
+includes qemu itself and its translated-code cache. So the script also measures qemu running a trivial
 program of the same architecture (linked with libstdc++, sleeping) and
 prints "less qemu baseline" as an estimate of tern's own share; the
 differences between rows (per client, per retained message) are tern's.
@@ -29,6 +30,7 @@ import os
 import re
 import resource
 import shlex
+import shutil
 import struct
 import subprocess
 import sys
@@ -75,6 +77,35 @@ def rss_kib(pid):
             if key in ("VmRSS", "RssAnon"):
                 values[key] = int(rest.split()[0])
     return values["VmRSS"], values["RssAnon"]
+
+
+def pss_kib(pid):
+    """Proportional set size (KiB): each shared page counted as its share
+    among the processes that map it. Most of an idle broker's RSS is pages
+    of libc, libstdc++ and libcrypto that the kernel maps in 64 KiB runs
+    around each page touched; PSS says what the process costs a device
+    whose other programs use the same libraries."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+def mosquitto_idle(seconds=2.0):
+    """Idle VmRSS and PSS of Debian's mosquitto on a free port, measured as
+    tern's are: the reference for the idle row."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as work:
+        proc = subprocess.Popen(["mosquitto", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd=work)
+        try:
+            wait_port(port, proc)
+            rss, _ = settle_rss(proc.pid, seconds)
+            return rss, pss_kib(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 def wait_port(port, proc, seconds=60):
@@ -188,6 +219,8 @@ def main():
     ap.add_argument("--retained", type=int, default=100000)
     ap.add_argument("--payload", type=int, default=16, help="retained payload bytes (default 16)")
     ap.add_argument("--markdown", action="store_true", help="print one Markdown table row")
+    ap.add_argument("--no-mosquitto", action="store_true",
+                    help="do not measure Debian's mosquitto at idle for reference")
     args = ap.parse_args()
 
     args.tern = os.path.abspath(args.tern)
@@ -224,6 +257,7 @@ def main():
         try:
             wait_port(port, proc)
             idle = settle_rss(proc.pid, 2.0)
+            idle_pss = pss_kib(proc.pid)
 
             async def with_clients():
                 writers = await connect_clients(port, args.clients, "footprint-")
@@ -251,11 +285,15 @@ def main():
                 proc.kill()
             log.close()
 
+    reference = None
+    if not runner and not args.no_mosquitto and shutil.which("mosquitto"):
+        reference = mosquitto_idle()
     mib = 1024 * 1024
     (idle, idle_anon), (crss, canon), (rrss, ranon) = idle, clients_rss, retained_rss
     if args.markdown:
         qemu = f" ({idle - baseline:,} KiB less qemu)" if runner else ""
-        print(f"| {arch} | {stripped / mib:.2f} MiB | {idle:,} KiB{qemu}, anon {idle_anon:,} KiB | "
+        print(f"| {arch} | {stripped / mib:.2f} MiB | {idle:,} KiB{qemu}, anon {idle_anon:,} KiB, "
+              f"PSS {idle_pss:,} KiB | "
               f"{crss:,} KiB | {rrss:,} KiB |")
         return
     print(f"binary         {args.tern} ({arch}{', under ' + args.runner if runner else ''})")
@@ -264,8 +302,11 @@ def main():
     print("RSS            VmRSS (RssAnon: the process's own pages, without shared library files)")
     if runner:
         print(f"qemu baseline  {baseline:,} KiB (qemu running a trivial C++ program: not tern's)")
-    print(f"idle           {idle:,} KiB ({idle_anon:,} KiB)" +
+    print(f"idle           {idle:,} KiB ({idle_anon:,} KiB); PSS {idle_pss:,} KiB" +
           (f"; less qemu baseline: {idle - baseline:,} KiB" if runner else ""))
+    if reference:
+        print(f"mosquitto idle {reference[0]:,} KiB; PSS {reference[1]:,} KiB (Debian's mosquitto, "
+              "default settings, same measure)")
     print(f"{args.clients:,} clients  {crss:,} KiB ({canon:,} KiB): {(crss - idle) * 1024 / args.clients:,.0f} B "
           f"per client (connected in {clients_time:.1f} s)")
     print(f"{args.retained:,} retained  {rrss:,} KiB ({ranon:,} KiB): {(rrss - idle) * 1024 / args.retained:,.0f} B "
