@@ -172,14 +172,16 @@ void sqlite_store::count_messages() {
   // single receiver lives inline in its delivery row.
   const auto started = std::chrono::steady_clock::now();
   try {
-    messages_.store(static_cast<std::uint64_t>(db_->query_int(
-                        "SELECT (SELECT count(*) FROM messages) + "
-                        "(SELECT count(*) FROM deliveries WHERE inline_qos IS NOT NULL)")),
-                    std::memory_order_relaxed);
-    message_bytes_.store(static_cast<std::uint64_t>(db_->query_int(
-                             "SELECT coalesce((SELECT sum(length(packet)) FROM messages), 0) + "
-                             "coalesce((SELECT sum(length(inline_packet)) FROM deliveries), 0)")),
-                         std::memory_order_relaxed);
+    const auto count = static_cast<std::uint64_t>(
+        db_->query_int("SELECT (SELECT count(*) FROM messages) + "
+                       "(SELECT count(*) FROM deliveries WHERE inline_qos IS NOT NULL)"));
+    const auto bytes = static_cast<std::uint64_t>(
+        db_->query_int("SELECT coalesce((SELECT sum(length(packet)) FROM messages), 0) + "
+                       "coalesce((SELECT sum(length(inline_packet)) FROM deliveries), 0)"));
+    // Bytes first, the count released after: whoever sees the new count
+    // (stats(), acquiring it) sees the bytes of the same count.
+    message_bytes_.store(bytes, std::memory_order_relaxed);
+    messages_.store(count, std::memory_order_release);
   } catch (const store_error& e) {
     spdlog::warn("{}: counting the stored messages", e.what());  // the figures stay as they were
   }
@@ -212,7 +214,7 @@ store_stats sqlite_store::stats() const {
   s.commit_us_total = commit_us_total_.load(std::memory_order_relaxed);
   s.commit_us_last = commit_us_last_.load(std::memory_order_relaxed);
   s.commit_us_max = commit_us_max_.load(std::memory_order_relaxed);
-  s.messages = messages_.load(std::memory_order_relaxed);
+  s.messages = messages_.load(std::memory_order_acquire);
   s.message_bytes = message_bytes_.load(std::memory_order_relaxed);
   std::uint64_t submitted;
   {
