@@ -96,6 +96,9 @@ class broker {
   // worker, possibly after a hop through the session's old owner.
   void open_session(const std::shared_ptr<client_handler>& handler, const mqtt::connect& c,
                     std::uint32_t expiry_interval);
+  // A connection attached to `s` (on s's owner worker): it is online, and
+  // routers stop counting its queue as an offline one.
+  void connection_attached(session& s);
   // The connection of `s` closed (on s's owner worker). Ends the session
   // when it does not outlive the connection.
   void connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now);
@@ -170,9 +173,13 @@ class broker {
   void deliver(const session_ptr& s, mqtt::delivery d);
 
  private:
+  // Whether a delivery comes with a place in its session's offline queue
+  // (session::offline), taken by the router that routed it.
+  enum class offline_place : bool { none, taken };
   struct target {
     session_ptr s;
     mqtt::delivery d;
+    offline_place place = offline_place::none;
   };
   void end_session(const session_ptr& s);  // on s's owner
   // Writes the session's record when it outlives its connection; removes
@@ -231,25 +238,30 @@ class broker {
   // a retained slot, or a QoS 1/2 delivery to a stored session. Matches the
   // subscriptions once more (a shared group's turn moves on).
   bool needs_store(const mqtt::message_ptr& m, const std::vector<store::store_op>& ops);
-  // A QoS 1/2 delivery, not a shared one, to an offline session whose
-  // queue is at its bound (see session::queue_full).
-  static bool at_full_offline_queue(const target& t);
-  // The message's one target would drop it.
-  bool refuses_for_quota(const target& t) const;
-  // The target is at a queue bound of its own, which refuses rather than
-  // drops (see session::own_bound).
-  bool refuses_at_own_bound(const target& t) const;
+  // Takes a place in the offline queue of every target that is a QoS 1/2
+  // delivery, not a shared one, to an offline session. A target whose
+  // queue is full drops its copy here (counted), or keeps it past a bound
+  // of its own (its session is then congested, so the publisher waits).
+  // False: the message is refused and no place stays taken, because a
+  // queue at a bound of its own would take it and `may_refuse`, or because
+  // the full queue is its only target; `retained` messages are never
+  // refused (their slot is set already).
+  bool take_offline_places(std::vector<target>& targets, bool may_refuse, bool retained);
+  // The offline queue `s` (on its owner) holds now, counted in s.offline:
+  // nothing while a connection is attached or once the session ended.
+  void count_offline_queue(session& s);
   queue_bound bound_of(const session& s) const noexcept;
-  // `s` (offline, on its owner) is at its queue bound or not: sets
-  // queue_full, and congested at a bound of its own.
-  void note_bound(session& s);
   // The queue bound of its own a new session of `client_id` gets, if any.
   const queue_bound* own_bound_for(std::string_view client_id) const;
-  // The queue of `s` holds max_queued_messages or max_queued_bytes (owner).
-  bool queue_at_bound(const session& s) const noexcept;
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
-  void deliver_here(const session_ptr& s, mqtt::delivery&& d);
-  void enqueue(session& s, mqtt::delivery&& d);
+  void deliver(const session_ptr& s, mqtt::delivery d, offline_place place);
+  void deliver_here(const session_ptr& s, mqtt::delivery&& d,
+                    offline_place place = offline_place::none);
+  // Connected: QoS 0 waits in the queue, or is dropped at the bound.
+  void enqueue_qos0(session& s, mqtt::delivery&& d);
+  // Offline: into the queue (on disk when stored) if it has a place or
+  // gets one, else dropped, or kept past a bound of its own.
+  void enqueue_offline(session& s, mqtt::delivery&& d, offline_place place);
 
   broker_config config_;
   worker_pool& workers_;

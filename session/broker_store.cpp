@@ -127,6 +127,7 @@ void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>
     s->spilled = not_read;
     if (not_read == 0) s->spilled_bytes = 0;
   }
+  count_offline_queue(*s);  // the counts may have been corrected, and it may be offline now
   if (s->attached) s->attached->pump_queue();
 }
 
@@ -200,8 +201,10 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     // New deliveries are numbered above every stored one: a number used
     // twice would replace a queued message.
     s.next_store_seq.store(std::max(s.next_store_seq.load(), q.max_seq + 1));
-    note_bound(s);
   }
+  // Every restored session is offline: routers count its queue from now on.
+  for (const auto& [id, s] : by_id)
+    count_offline_queue(*s);
   for (const auto& q : state.inbound_qos2) {
     if (auto it = by_id.find(q.session_id); it != by_id.end())
       it->second->state.inbound_qos2.push_back(q.packet_id);

@@ -180,7 +180,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
   }
   session_ = s;
   attached_ = true;  // the caller made this handler s->attached
-  s->online.store(true, std::memory_order_relaxed);
+  broker_.connection_attached(*s);
   if (s->delayed_will) {  // resumed within the Will Delay Interval [MQTT-3.1.3-9]
     s->delayed_will.reset();
     broker_.record(*s, store::remove_will{s->id}, durability::background);
@@ -498,7 +498,6 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   }
   will_.reset();
   if (was_attached) {
-    session_->online.store(false, std::memory_order_relaxed);
     session_->attached.reset();
     broker_.connection_closed(session_, clock::now());
   }

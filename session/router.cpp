@@ -1,5 +1,7 @@
 // Subscriptions, retained messages and the delivery path.
 #include <algorithm>
+#include <cstddef>
+#include <utility>
 
 #include "mqtt/codec/topic.hpp"
 #include "session/broker.hpp"
@@ -151,17 +153,7 @@ broker::publish_outcome broker::publish(const mqtt::message_ptr& m,
   collect_targets(m, targets);
   const auto result =
       targets.empty() && !p.retain ? publish_result::no_subscribers : publish_result::routed;
-  // A queue at a bound of its own (a bridge's) refuses the message for
-  // everyone, so that the v5 publisher's 0x97 is true; a retained message's
-  // slot is set already, so it goes through, and its publisher waits.
-  if (!p.retain && may_refuse &&
-      std::any_of(targets.begin(), targets.end(),
-                  [this](const target& t) { return refuses_at_own_bound(t); })) {
-    broker_stats::add(stats_.dropped_queue_full);
-    targets.clear();
-    return {publish_result::quota_exceeded, false};
-  }
-  if (!p.retain && targets.size() == 1 && refuses_for_quota(targets.front())) {
+  if (!take_offline_places(targets, may_refuse, p.retain)) {
     broker_stats::add(stats_.dropped_queue_full);
     targets.clear();
     return {publish_result::quota_exceeded, false};
@@ -196,20 +188,51 @@ bool broker::needs_store(const mqtt::message_ptr& m, const std::vector<store::st
   });
 }
 
-bool broker::at_full_offline_queue(const target& t) {
-  // QoS 0 to an offline session is dropped silently whatever its queue;
-  // a shared subscription's copy may still find another member.
-  return t.d.qos != mqtt::qos::at_most_once && t.d.share == nullptr &&
-         !t.s->online.load(std::memory_order_relaxed) &&
-         t.s->queue_full.load(std::memory_order_relaxed);
-}
-
-bool broker::refuses_for_quota(const target& t) const {
-  return t.s->own_bound == nullptr && at_full_offline_queue(t);  // the other one keeps it
-}
-
-bool broker::refuses_at_own_bound(const target& t) const {
-  return t.s->own_bound != nullptr && at_full_offline_queue(t);
+bool broker::take_offline_places(std::vector<target>& targets, bool may_refuse, bool retained) {
+  const auto bytes = [](const target& t) { return t.d.message->packet.payload.size(); };
+  const bool only_target = targets.size() == 1;
+  bool refused = false;
+  std::size_t kept = targets.size();  // the copies dropped go behind it
+  for (std::size_t i = 0; i < kept && !refused;) {
+    auto& t = targets[i];
+    // QoS 0 to an offline session is dropped silently whatever its queue;
+    // a shared subscription's copy may still find another member (its
+    // place is taken on arrival). Acquire: see session::online.
+    if (t.d.qos == mqtt::qos::at_most_once || t.d.share != nullptr ||
+        t.s->online.load(std::memory_order_acquire)) {
+      ++i;
+    } else if (t.s->offline.try_reserve(bytes(t), bound_of(*t.s))) {
+      t.place = offline_place::taken;
+      ++i;
+    } else if (t.s->own_bound == nullptr) {
+      // The newest is dropped, as mosquitto does, before it is stored;
+      // when this queue was the only one to take it, the publisher is told.
+      refused = only_target && !retained;
+      std::swap(t, targets[--kept]);  // the one swapped in is looked at next
+    } else if (may_refuse && !retained) {
+      // A bound of its own refuses the message for everyone, so that the
+      // v5 publisher's 0x97 is true.
+      refused = true;
+    } else {
+      // A 3.1.1 publisher (or a retained message, whose slot is set
+      // already) cannot be refused: the message is kept past the bound
+      // and its publisher waits (dispatch()) until the queue drains.
+      t.s->offline.reserve(bytes(t));
+      t.place = offline_place::taken;
+      t.s->congested.store(true, std::memory_order_release);
+      ++i;
+    }
+  }
+  if (refused) {
+    for (auto& t : targets)
+      if (std::exchange(t.place, offline_place::none) == offline_place::taken)
+        t.s->offline.release(bytes(t));
+    return false;
+  }
+  if (kept == targets.size()) return true;
+  broker_stats::add(stats_.dropped_queue_full, targets.size() - kept);
+  targets.erase(targets.begin() + static_cast<std::ptrdiff_t>(kept), targets.end());
+  return true;
 }
 
 const queue_bound* broker::own_bound_for(std::string_view client_id) const {
@@ -223,12 +246,9 @@ queue_bound broker::bound_of(const session& s) const noexcept {
              : queue_bound{config_.max_queued_messages, config_.max_queued_bytes};
 }
 
-// At the byte bound exactly, an empty payload would still fit: it is
-// refused too, a corner not worth a second flag.
-bool broker::queue_at_bound(const session& s) const noexcept {
-  const auto bound = bound_of(s);
-  return (bound.messages != 0 && s.queue.size() + s.spilled >= bound.messages) ||
-         (bound.bytes != 0 && s.queue.bytes() + s.spilled_bytes >= bound.bytes);
+void broker::count_offline_queue(session& s) {
+  if (s.attached || s.ended) return s.offline.hold(0, 0);
+  s.offline.hold(s.queue.size() + s.spilled, s.queue.bytes() + s.spilled_bytes);
 }
 
 mqtt::delivery broker::delivery_for(const mqtt::message_ptr& m, const subscription_entry& e) {
@@ -293,7 +313,7 @@ bool broker::dispatch(std::vector<target>& targets,
       hold = wait_for(*t.s, publisher) || hold;
     const unsigned owner = t.s->owner.load(std::memory_order_acquire);
     if (owner == here) {
-      deliver_here(t.s, std::move(t.d));
+      deliver_here(t.s, std::move(t.d), t.place);
     } else {
       remote[owner].push_back(std::move(t));
     }
@@ -306,7 +326,7 @@ bool broker::dispatch(std::vector<target>& targets,
     });
     auto run = [this, batch = std::move(remote[w])]() mutable {
       for (auto& t : batch)
-        deliver(t.s, std::move(t.d));
+        deliver(t.s, std::move(t.d), t.place);
     };
     if (may_wait) {
       workers_.post_deferred(w, std::move(run));
@@ -355,15 +375,26 @@ void broker::queue_drained(session& s, bool force) {
 }
 
 void broker::deliver(const session_ptr& s, mqtt::delivery d) {
-  const unsigned owner = s->owner.load(std::memory_order_acquire);
-  if (owner != workers_.current()) {  // the session moved: follow it
-    workers_.post(owner, [this, s, d = std::move(d)]() mutable { deliver(s, std::move(d)); });
-    return;
-  }
-  deliver_here(s, std::move(d));
+  deliver(s, std::move(d), offline_place::none);
 }
 
-void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
+void broker::deliver(const session_ptr& s, mqtt::delivery d, offline_place place) {
+  const unsigned owner = s->owner.load(std::memory_order_acquire);
+  if (owner != workers_.current()) {  // the session moved: follow it
+    workers_.post(
+        owner, [this, s, d = std::move(d), place]() mutable { deliver(s, std::move(d), place); });
+    return;
+  }
+  deliver_here(s, std::move(d), place);
+}
+
+void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d, offline_place place) {
+  // Routed while the session looked offline, and it is not (any more): the
+  // place goes back.
+  if (place == offline_place::taken && (s->ended || s->attached || s->expiry_interval == 0)) {
+    s->offline.release(d.message->packet.payload.size());
+    place = offline_place::none;
+  }
   if (s->ended) return;  // its store record went with the session
   // Older deliveries of this session are still on disk: this one joins
   // them there, to be read back in order.
@@ -371,7 +402,7 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
   if (s->attached) {
     if (!behind_stored && s->queue.empty() && s->attached->try_deliver(d)) return;
     if (d.qos == mqtt::qos::at_most_once) {
-      enqueue(*s, std::move(d));  // QoS 0 may be dropped at the bound
+      enqueue_qos0(*s, std::move(d));  // QoS 0 may be dropped at the bound
       return;
     }
     // QoS 1/2 to a connected session is never dropped: past the threshold
@@ -389,40 +420,48 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d) {
   // configured to (mosquitto's queue_qos0_messages).
   if (s->expiry_interval == 0) return forget(*s, d);
   if (d.qos == mqtt::qos::at_most_once && !config_.queue_qos0_messages) return;
-  enqueue(*s, std::move(d));
+  enqueue_offline(*s, std::move(d), place);
 }
 
-void broker::enqueue(session& s, mqtt::delivery&& d) {
+void broker::enqueue_qos0(session& s, mqtt::delivery&& d) {
   const auto bound = bound_of(s);
   const bool too_many = bound.messages != 0 && s.queue.size() + s.spilled >= bound.messages;
   const bool too_big =
       bound.bytes != 0 &&
       s.queue.bytes() + s.spilled_bytes + d.message->packet.payload.size() > bound.bytes;
-  // Past a bound of its own, QoS 1/2 is kept: its publisher waits for its
-  // acknowledgement (the session is congested) or was refused before.
-  const bool keep = s.own_bound != nullptr && d.qos != mqtt::qos::at_most_once;
-  if ((too_many || too_big) && !keep) {
+  if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
-    // Not simply "full": a smaller message may still fit the byte bound.
-    s.queue_full.store(!s.attached && queue_at_bound(s), std::memory_order_relaxed);
-    forget(s, d);
     return;
   }
+  s.queue.push_back(std::move(d));
+}
+
+void broker::enqueue_offline(session& s, mqtt::delivery&& d, offline_place place) {
+  // Brings the count up to date first: the queue may have changed without
+  // a count (a connection taken over and not yet replaced).
+  count_offline_queue(s);
+  const std::uint64_t bytes = d.message->packet.payload.size();
+  // Without a place (a shared copy, a delivery routed while the session
+  // was online, a retained message read back): one is taken now, like a
+  // router would.
+  if (place == offline_place::none && !s.offline.try_reserve(bytes, bound_of(s))) {
+    // Past a bound of its own, QoS 1/2 is kept: its publisher waits for
+    // its acknowledgement (the session is congested).
+    if (s.own_bound == nullptr || d.qos == mqtt::qos::at_most_once) {
+      broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
+      forget(s, d);
+      return;
+    }
+    s.offline.reserve(bytes);
+    s.congested.store(true, std::memory_order_release);
+  }
+  s.offline.taken_in(bytes);
   // A stored delivery to an offline session stays on disk only.
-  if (d.store_seq != 0 && !s.attached) {
+  if (d.store_seq != 0) {
     spill(s, d);
   } else {
     s.queue.push_back(std::move(d));
   }
-  if (!s.attached) note_bound(s);
-}
-
-void broker::note_bound(session& s) {
-  const bool full = queue_at_bound(s);
-  s.queue_full.store(full, std::memory_order_relaxed);
-  // At a bound of its own, publishers that route here next wait
-  // (dispatch()) until it drains; 3.1.1 ones cannot be refused.
-  if (full && s.own_bound != nullptr) s.congested.store(true, std::memory_order_release);
 }
 
 }  // namespace tern::broker

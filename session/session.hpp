@@ -21,6 +21,7 @@
 #include "mqtt/codec/packets.hpp"
 #include "mqtt/engine/session_state.hpp"
 #include "session/delivery_queue.hpp"
+#include "session/offline_quota.hpp"
 #include "session/queue_bound.hpp"
 
 namespace tern::broker {
@@ -57,18 +58,22 @@ struct session {
   std::chrono::steady_clock::time_point will_due{};
 
   // Backpressure. A connected session whose queue passed the congestion
-  // threshold sets `congested`; publishers that routed to it hold their
-  // PUBACK/PUBREC and register in `waiters` until the queue drains. The
-  // flag is read by other workers (hence atomic); waiters is shared under
-  // its mutex. Registering and then re-reading the flag avoids a lost
-  // wake-up against a concurrent drain.
+  // threshold sets `congested` (and so does a router or the owner that
+  // keeps a message past a bound of its own, see own_bound); publishers that routed to it hold
+  // their PUBACK/PUBREC and register in `waiters` until the queue drains. The flag is read by other
+  // workers (hence atomic); waiters is shared under its mutex. Registering and then re-reading the
+  // flag avoids a lost wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
-  // Offline with its queue at max_queued_messages / max_queued_bytes: the
-  // next delivery would be dropped, so a publisher whose only target this
-  // is is told at once (v5 PUBACK 0x97) and nothing is stored. Written by
-  // the owner (enqueue, connection_closed), read by routers anywhere; a
-  // stale read only means the drop is counted rather than reported.
-  std::atomic<bool> queue_full{false};
+  // The offline queue as routers see it (see offline_quota): a router
+  // takes a place there for each QoS 1/2 delivery it routes to the session
+  // while it is offline, so the bound (max_queued_messages /
+  // max_queued_bytes, or own_bound) is decided when the message is routed:
+  // a v5 publisher whose only target is a full queue is refused (PUBACK
+  // 0x97) and nothing is stored, however far behind the owner is. A
+  // shared subscription's copy takes no place (it may go to another
+  // member); the owner takes one for it on arrival, as for any delivery
+  // that comes without one.
+  offline_quota offline;
   // A bound of its own (a bridge's queue, bridge_max_queued_*), set when
   // the session is made; null: max_queued_messages / max_queued_bytes. At
   // its own bound a session refuses rather than drops: v5 publishers get
@@ -77,7 +82,10 @@ struct session {
   // subscriber; what was acknowledged is kept.
   const queue_bound* own_bound = nullptr;
   // A connection is attached; written by the owner, read by routers on
-  // other workers to prefer connected members of a shared subscription.
+  // other workers to prefer connected members of a shared subscription
+  // and to know whether to take a place in `offline`. The owner counts the
+  // queue in `offline` before it stores false (release), so a router that
+  // reads false (acquire) sees the queue counted.
   std::atomic<bool> online{false};
   // Persistence: the session has a record in the store (it outlives its
   // connection). Read by routers on other workers, which store the QoS 1/2

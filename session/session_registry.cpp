@@ -147,16 +147,26 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
   hand_over{this, existing, handler, here, c, expiry_interval}();
 }
 
+void broker::connection_attached(session& s) {
+  s.online.store(true, std::memory_order_relaxed);
+  // Its queue is no longer counted. A router that still saw it offline took
+  // a place; the owner gives it back when the delivery arrives.
+  count_offline_queue(s);
+}
+
 void broker::connection_closed(const session_ptr& s, std::chrono::steady_clock::time_point now) {
   s->disconnected_at = now;
   queue_drained(*s, true);  // offline queues drop instead of holding publishers
-  note_bound(*s);
   if (s->expiry_interval == 0) {
     end_session(s);  // [MQTT-3.1.2-6], clean session 1
   } else {
     store_session(*s, false);
     reroute_shared(*s, false);  // spec 4.8.2: another connected member may finish them
   }
+  // Counted before routers can see it offline (release, see session::online):
+  // the places they take come on top of what the queue holds.
+  count_offline_queue(*s);
+  s->online.store(false, std::memory_order_release);
 }
 
 void broker::end_session(const session_ptr& s) {
@@ -170,6 +180,7 @@ void broker::end_session(const session_ptr& s) {
   s->queue.clear();
   s->spilled = 0;  // removed with the session's rows
   s->spilled_bytes = 0;
+  count_offline_queue(*s);
   queue_drained(*s, true);
   s->state = {};
   std::lock_guard lock(registry_mutex_);
