@@ -4,6 +4,7 @@
 
 #include <array>
 #include <sstream>
+#include <stdexcept>
 
 #ifdef TERN_WITH_TLS
 #include "tls/client_context.hpp"
@@ -95,9 +96,9 @@ void set_up_tls(bridge::bridge_options& o, const tls::client_settings& tls,
   }
   o.tls = tls;
 #else
-  refuse(where, "bridge `" + o.name +
-                    "`: TLS to the remote needs a tern built with TLS (TERN_WITH_TLS=ON); "
-                    "remove the bridge's TLS settings or rebuild");
+  // The config reader refuses bridge_cafile and bridge_capath in this
+  // build, at their line.
+  throw std::logic_error("bridge `" + o.name + "` (" + where + ") uses TLS in a build without it");
 #endif
 }
 

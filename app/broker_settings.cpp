@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 
+#ifdef TERN_WITH_WEBSOCKET
 #include "app/websocket_settings.hpp"
+#endif
 #include "auth/auth_file_error.hpp"
 #include "auth/file_access_control.hpp"
 
@@ -77,7 +80,14 @@ std::vector<net::listen_endpoint> listen_endpoints(const config& cfg, int port_o
     auto ep = plain_endpoint(l.bind_address, l.port);
     // MQTT over TLS here; a WebSocket listener's TLS is its transport's.
     if (l.protocol == "mqtt") ep.make_connection = tls.connection_factory(i);
-    if (l.protocol == "websockets") ep.make_connection = websocket_factory(l, cfg, tls.context(i));
+    if (l.protocol == "websockets") {
+#ifdef TERN_WITH_WEBSOCKET
+      ep.make_connection = websocket_factory(l, cfg, tls.context(i));
+#else
+      // Our bug if reached: it would serve raw MQTT where WebSocket is meant.
+      throw std::logic_error("the config reader let `protocol websockets` into a build without it");
+#endif
+    }
     ep.max_connections = l.max_connections;
     if (cfg.per_listener_settings) {
       // mosquitto's per_listener_settings: this listener's own files (none

@@ -19,14 +19,15 @@
 #include "app/bridge_settings.hpp"
 #include "app/broker_settings.hpp"
 #include "app/config/config.hpp"
+#ifdef TERN_WITH_WEBSOCKET
+#include "app/http_listeners.hpp"
+#endif
 #include "app/logging.hpp"
-#include "app/ops_http.hpp"
 #include "app/passwd.hpp"
 #include "app/sd_notify.hpp"
 #include "app/store_startup.hpp"
 #include "app/unsupported.hpp"
 #include "bridge/bridge.hpp"
-#include "net/http_listener.hpp"
 #include "net/server.hpp"
 #include "session/broker.hpp"
 #include "store/sqlite_db.hpp"
@@ -96,7 +97,10 @@ int main(int argc, char** argv) {
 
   try {
     tern::app::config cfg;
-    if (!config_file.empty()) cfg = tern::app::load_config_file(config_file);
+    // What this build left out (TERN_WITH_TLS, TERN_WITH_WEBSOCKET) is
+    // refused at its line.
+    constexpr auto built = tern::app::compiled_features();
+    if (!config_file.empty()) cfg = tern::app::load_config_file(config_file, built);
     tern::app::refuse_unsupported(cfg);
     tern::app::log_setup logs;
     logs.apply(cfg, verbose);
@@ -126,9 +130,11 @@ int main(int argc, char** argv) {
       spdlog::info("tern {} starting with {} worker thread(s)", TERN_VERSION, threads);
       // After the server (destroyed before it): one worker per bridge, in turn.
       std::vector<std::shared_ptr<tern::bridge::bridge>> bridges;
+#ifdef TERN_WITH_WEBSOCKET
       std::vector<std::pair<std::string, std::string>> bridge_ids;  // name, local client id
       for (const auto& options : bridge_options)
         bridge_ids.emplace_back(options.name, options.local_clientid);
+#endif
       for (auto& options : bridge_options) {
         const unsigned worker = server.workers().next_for_connection();
         bridges.push_back(std::make_shared<tern::bridge::bridge>(
@@ -146,42 +152,20 @@ int main(int argc, char** argv) {
       server.on_reload([&tls] { tls.reload(); });
       publish_log_lines(logs.topic_sink(), server);
 
-      // `protocol http` listeners: metrics, health, the status page.
+      // Ready once the listeners accept, not while starting or draining:
+      // for systemd, and /readyz of the http listeners.
       auto ready = std::make_shared<std::atomic<bool>>(false);
-      tern::app::ops_sources sources{
-          [&server] { return server.figures(); },
-          [&server, bridge_ids] {
-            std::vector<tern::app::bridge_state> states;
-            for (const auto& [name, local_id] : bridge_ids) {
-              const auto s = server.core().find_session(local_id);
-              states.push_back({name, s && s->online.load(std::memory_order_relaxed)});
-            }
-            return states;
-          },
-          ready};
-      std::vector<std::unique_ptr<tern::app::ops_http>> ops;
-      std::vector<std::unique_ptr<tern::net::http_listener>> http_listeners;
-      for (const auto& l : cfg.listeners) {
-        if (l.protocol != "http") continue;
-        ops.push_back(std::make_unique<tern::app::ops_http>(sources, l.http_password_file));
-        // Loopback unless an address is given: metrics are not for the world.
-        http_listeners.push_back(std::make_unique<tern::net::http_listener>(
-            server.workers(), l.bind_address.empty() ? "127.0.0.1" : l.bind_address, l.port,
-            ops.back()->service()));
-        http_listeners.back()->start();
-      }
-      server.on_shut_down([&http_listeners, ready] {
+      server.on_shut_down([ready] {
         ready->store(false);
         tern::app::sd_notify("STOPPING=1");
-        for (auto& h : http_listeners)
-          h->stop();
       });
-      server.on_reload([&logs, &ops, &config_file, verbose] {
+      server.on_reload([&logs, &config_file, built, verbose] {
         // What can change without a restart: log settings (and, in the
-        // server, the password and ACL files; in ops, the http users).
+        // server, the password and ACL files; in http_listeners, the http
+        // users).
         if (!config_file.empty()) {
           try {
-            auto fresh = tern::app::load_config_file(config_file);
+            auto fresh = tern::app::load_config_file(config_file, built);
             // Said under the old settings, which may be the last it is heard.
             spdlog::info("SIGHUP: applying the log settings of {} (log file reopened)",
                          config_file);
@@ -193,14 +177,22 @@ int main(int argc, char** argv) {
         } else {
           logs.reopen();
         }
-        for (auto& o : ops) {
-          try {
-            o->reload();
-          } catch (const std::exception& e) {
-            spdlog::error("SIGHUP: {}; the previous http users stay", e.what());
-          }
-        }
       });
+#ifdef TERN_WITH_WEBSOCKET
+      // `protocol http` listeners: metrics, health, the status page.
+      tern::app::http_listeners http(
+          cfg, server,
+          {[&server] { return server.figures(); },
+           [&server, bridge_ids] {
+             std::vector<tern::app::bridge_state> states;
+             for (const auto& [name, local_id] : bridge_ids) {
+               const auto s = server.core().find_session(local_id);
+               states.push_back({name, s && s->online.load(std::memory_order_relaxed)});
+             }
+             return states;
+           },
+           ready});
+#endif
       // Runs once the workers do, i.e. when the listeners accept.
       boost::asio::post(server.workers().context(0), [ready] {
         ready->store(true);

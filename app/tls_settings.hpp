@@ -29,8 +29,9 @@ tls::server_settings server_tls_settings(const listener_config& l, const config&
 class tls_listeners {
  public:
   // Builds the context of every TLS listener of `cfg`. Throws config_error
-  // at the listener's FILE:LINE saying which file is wrong and what to do
-  // (also when this build has no TLS).
+  // at the listener's FILE:LINE saying which file is wrong and what to do.
+  // In a build without TLS there are none: the config reader refused their
+  // settings (read with compiled_features()).
   explicit tls_listeners(const config& cfg);
   ~tls_listeners();
 

@@ -6,18 +6,19 @@
 
 namespace tern::app {
 
-config load_config_file(const std::filesystem::path& file) {
+config load_config_file(const std::filesystem::path& file, const build_features& built) {
   config c;
-  detail::config_parser parser(c);
+  detail::config_parser parser(c, built);
   parser.set_main_file(file);
   parser.parse_file(file, 0, "");
   parser.finish();
   return c;
 }
 
-config parse_config(std::string_view text, std::string_view source_name) {
+config parse_config(std::string_view text, std::string_view source_name,
+                    const build_features& built) {
   config c;
-  detail::config_parser parser(c);
+  detail::config_parser parser(c, built);
   parser.parse_text(text, std::string(source_name), 0);
   parser.finish();
   return c;

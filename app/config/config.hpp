@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/config/build_features.hpp"
 #include "app/config/config_error.hpp"
 
 namespace tern::app {
@@ -130,12 +131,15 @@ struct config {
   std::vector<std::string> notes;
 };
 
-// Reads `file` and the include_dir files it names. Throws config_error.
-config load_config_file(const std::filesystem::path& file);
+// Reads `file` and the include_dir files it names. Throws config_error,
+// also at the first line whose feature `built` lacks (the app passes
+// compiled_features(); the default reads every setting tern knows).
+config load_config_file(const std::filesystem::path& file, const build_features& built = {});
 
 // Reads configuration text; source_name is used in messages ("source:line").
-// include_dir works as in a file. Throws config_error.
-config parse_config(std::string_view text, std::string_view source_name);
+// include_dir works as in a file. Throws config_error, as load_config_file.
+config parse_config(std::string_view text, std::string_view source_name,
+                    const build_features& built = {});
 
 // persistence_location / persistence_file.
 std::filesystem::path persistence_path(const config& c);

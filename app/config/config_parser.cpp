@@ -112,6 +112,7 @@ void config_parser::parse_text(std::string_view text, const std::string& source,
 void config_parser::apply(section& s, const directive& d) {
   const directive_info* info = find_directive(d.name);
   if (info == nullptr) reject_unknown(d);
+  require_built(d, *info);
   switch (info->scope) {
     case directive_scope::section:
       if (d.name == "listener") return open_listener(s, d);

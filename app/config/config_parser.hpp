@@ -9,8 +9,10 @@
 // `listener` opens a listener section and `connection` a bridge section; a
 // section lasts until the next section line or the end of its file, and an
 // included file starts with none open, as in mosquitto. Where each directive
-// may appear is its scope in directive_table.cpp; values are checked as they
-// are read (value_reader.cpp). Checks that need several lines (certfile needs
+// may appear is its scope in directive_table.cpp; a directive of a feature
+// this build left out is refused at its line before anything else
+// (config_features.cpp); values are checked as they are read
+// (value_reader.cpp). Checks that need several lines (certfile needs
 // keyfile, a bridge needs an address) and defaults that depend on the whole
 // configuration run once, in finish().
 
@@ -28,9 +30,11 @@
 
 namespace tern::app::detail {
 
+struct directive_info;
+
 class config_parser {
  public:
-  explicit config_parser(config& out) : out_(out) {}
+  config_parser(config& out, const build_features& built) : out_(out), built_(built) {}
 
   // The main configuration file, so include_dir can refuse to read it twice.
   void set_main_file(const std::filesystem::path& file) { main_file_ = file; }
@@ -64,6 +68,10 @@ class config_parser {
   void set_log_dest(const directive& d);
   void set_log_type(const directive& d);
   void set_websockets_option(listener_config& l, seen_map& seen, const directive& d);
+  // Refuse, at its line, a setting of what this build left out
+  // (config_features.cpp).
+  void require_built(const directive& d, const directive_info& info) const;
+  void require_built_protocol(const directive& d, std::string_view protocol) const;
   std::size_t listener_for(const section& s, const directive& d, std::string_view why) const;
 
   // Records d in `seen`; for strings, whose duplicates mosquitto rejects too.
@@ -74,6 +82,7 @@ class config_parser {
   void check_persistence();
 
   config& out_;
+  build_features built_;
   std::optional<std::filesystem::path> main_file_;
   seen_map global_seen_;
   std::vector<seen_map> listener_seen_;  // parallel to out_.listeners

@@ -274,6 +274,7 @@ void config_parser::apply_listener(std::size_t i, const directive& d) {
   const std::string_view n = d.name;
   if (n == "protocol") {
     l.protocol = read_choice(d, {"mqtt", "websockets", "http"});
+    require_built_protocol(d, l.protocol);
   } else if (n == "max_connections") {
     l.max_connections = read_number(d, 0, size_max, true);
   } else if (n == "socket_domain") {

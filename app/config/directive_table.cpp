@@ -10,6 +10,8 @@ namespace tern::app::detail {
 namespace {
 
 using enum directive_scope;
+constexpr auto tls = needed_feature::tls;
+constexpr auto websocket = needed_feature::websocket;
 
 // Order matters only for suggestions: on a tie the earlier name wins.
 constexpr directive_info directives[] = {
@@ -56,29 +58,29 @@ constexpr directive_info directives[] = {
     {"allow_anonymous", security},
     {"password_file", security},
     {"acl_file", security},
-    {"psk_file", security},
+    {"psk_file", security, tls},
     // Listener.
     {"protocol", listener},
     {"max_connections", listener},
     {"socket_domain", listener},
-    {"cafile", listener},
-    {"capath", listener},
-    {"certfile", listener},
-    {"keyfile", listener},
-    {"crlfile", listener},
-    {"require_certificate", listener},
-    {"use_identity_as_username", listener},
-    {"use_subject_as_username", listener},
-    {"tls_version", listener},
-    {"ciphers", listener},
-    {"ciphers_tls1.3", listener},
-    {"psk_hint", listener},
-    {"http_dir", listener},
-    {"http_password_file", listener},  // tern
+    {"cafile", listener, tls},
+    {"capath", listener, tls},
+    {"certfile", listener, tls},
+    {"keyfile", listener, tls},
+    {"crlfile", listener, tls},
+    {"require_certificate", listener, tls},
+    {"use_identity_as_username", listener, tls},
+    {"use_subject_as_username", listener, tls},
+    {"tls_version", listener, tls},
+    {"ciphers", listener, tls},
+    {"ciphers_tls1.3", listener, tls},
+    {"psk_hint", listener, tls},
+    {"http_dir", listener, websocket},
+    {"http_password_file", listener, websocket},  // tern
     {"mount_point", listener},
-    {"websockets_path", listener},           // tern
-    {"websockets_origin", listener},         // mosquitto 2.1
-    {"websockets_trusted_proxy", listener},  // tern
+    {"websockets_path", listener, websocket},           // tern
+    {"websockets_origin", listener, websocket},         // mosquitto 2.1
+    {"websockets_trusted_proxy", listener, websocket},  // tern
     // Bridge.
     {"address", bridge},
     {"addresses", bridge},
@@ -88,12 +90,12 @@ constexpr directive_info directives[] = {
     {"remote_clientid", bridge},
     {"remote_username", bridge},
     {"remote_password", bridge},
-    {"bridge_cafile", bridge},
-    {"bridge_capath", bridge},
-    {"bridge_tls_version", bridge},
-    {"bridge_certfile", bridge},
-    {"bridge_keyfile", bridge},
-    {"bridge_insecure", bridge},
+    {"bridge_cafile", bridge, tls},
+    {"bridge_capath", bridge, tls},
+    {"bridge_tls_version", bridge, tls},
+    {"bridge_certfile", bridge, tls},
+    {"bridge_keyfile", bridge, tls},
+    {"bridge_insecure", bridge, tls},
     {"try_private", bridge},
     {"notifications", bridge},
     {"keepalive_interval", bridge},

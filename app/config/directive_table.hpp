@@ -18,9 +18,18 @@ enum class directive_scope {
   ignored,   // mosquitto directives with no effect in tern: checked, then noted
 };
 
+// The part of tern a directive needs, which a build may leave out (README
+// "Edge targets"; build_features.hpp).
+enum class needed_feature {
+  none,
+  tls,        // TERN_WITH_TLS
+  websocket,  // TERN_WITH_WEBSOCKET: WebSocket and the `protocol http` listener
+};
+
 struct directive_info {
   std::string_view name;
   directive_scope scope;
+  needed_feature needs = needed_feature::none;
 };
 
 std::span<const directive_info> known_directives();

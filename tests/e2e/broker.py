@@ -33,7 +33,10 @@ from limits import TIMEOUT
 from raw_mqtt import RawClient
 
 BROKER_ENV = "TERN_E2E_BROKER"
+LEFT_OUT_ENV = "TERN_E2E_LEFT_OUT"
 HOST = "127.0.0.1"
+# What a build of tern can leave out, and the CMake option that does it.
+FEATURE_OPTIONS = {"tls": "TERN_WITH_TLS", "websocket": "TERN_WITH_WEBSOCKET"}
 
 
 def broker_executable():
@@ -59,6 +62,27 @@ def mosquitto_deviation(why):
         test.mosquitto_deviation = why
         return test
     return decorate
+
+
+def left_out():
+    """The features the broker under test was built without, from
+    $TERN_E2E_LEFT_OUT ("tls,websocket"), which CTest sets from the CMake
+    options of the build that made it. Unset (a run by hand, mosquitto):
+    none, so no test is ever skipped for a build that has everything."""
+    names = {n for n in os.environ.get(LEFT_OUT_ENV, "").split(",") if n}
+    unknown = names - FEATURE_OPTIONS.keys()
+    if unknown:
+        # A misspelt name must not let a test run, or skip, by mistake.
+        raise RuntimeError(f"{LEFT_OUT_ENV}: unknown feature(s) {sorted(unknown)}; "
+                           f"known: {sorted(FEATURE_OPTIONS)}")
+    return names
+
+
+def needs(feature):
+    """Skips a test, or a TestCase class and its subclasses, when the broker
+    under test was built without `feature` ("tls" or "websocket")."""
+    return unittest.skipIf(feature in left_out(),
+                           f"the broker under test is built with {FEATURE_OPTIONS[feature]}=OFF")
 
 
 def free_port():

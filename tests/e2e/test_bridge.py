@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from broker import BROKER_ENV, Broker, free_port
+from broker import BROKER_ENV, Broker, free_port, needs
 from clients import MQTTv5, PahoClient
 from limits import QUIET, TIMEOUT, scaled
 from test_crash import LoadPublisher
@@ -247,6 +247,7 @@ class BridgeSettingsRefused(unittest.TestCase):
                                  text=True, timeout=TIMEOUT)
         return res.returncode, res.stderr
 
+    @needs("tls")
     def test_unreadable_tls_file(self):
         # TLS to the remote works (test_bridge_tls.py); its files are read at start-up.
         code, err = self.refusal("bridge_cafile /nonexistent/tern/ca.pem")

@@ -10,7 +10,7 @@ import signal
 import tempfile
 import unittest
 
-from broker import Broker, broker_executable
+from broker import Broker, broker_executable, needs
 from clients import MosquittoSub, mosquitto_pub
 from limits import TIMEOUT
 from test_bridge import MOSQUITTO, UNDER_TEST, wait_for
@@ -19,6 +19,7 @@ from tls_pki import Pki
 
 @unittest.skipIf(UNDER_TEST.startswith("mosquitto"), "tern's bridge is under test")
 @unittest.skipUnless(os.access(MOSQUITTO, os.X_OK), f"needs {MOSQUITTO} as a remote")
+@needs("tls")
 class BridgeOverTls(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -11,7 +11,7 @@ import unittest
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from broker import Broker, BrokerTestCase, free_port
+from broker import Broker, BrokerTestCase, free_port, needs
 from clients import MQTTv311, MQTTv5
 from limits import QUIET, TIMEOUT
 from raw_mqtt import V5, V311, RawClient, connect_packet
@@ -52,6 +52,7 @@ def wait_until(predicate, timeout=TIMEOUT, what="condition"):
     raise AssertionError(f"{what} not reached within {timeout}s")
 
 
+@needs("websocket")  # the http listener is left out with WebSocket
 class Metrics(BrokerTestCase):
     http_port = free_port()
     broker_settings = ["persistence true", "sys_interval 1",
@@ -124,6 +125,7 @@ class Metrics(BrokerTestCase):
                                 int(seen["$SYS/broker/heap/current"]))
 
 
+@needs("websocket")
 class BasicAuth(BrokerTestCase):
     http_port = free_port()
 

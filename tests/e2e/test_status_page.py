@@ -18,7 +18,7 @@ import urllib.request
 
 import websocket
 
-from broker import BrokerTestCase, free_port
+from broker import BrokerTestCase, free_port, needs
 from clients import MQTTv311
 from limits import TIMEOUT, scaled
 from ops_http import http_get, http_listener_settings
@@ -94,6 +94,7 @@ READ_PAGE = """JSON.stringify({
 
 
 @unittest.skipIf(CHROMIUM is None, "chromium is not installed (scripts/install-deps.sh)")
+@needs("websocket")
 class StatusPage(BrokerTestCase):
     http_port = free_port()
     broker_settings = ["persistence false", *http_listener_settings(http_port)]

@@ -18,7 +18,7 @@ import tempfile
 import time
 import unittest
 
-from broker import Broker, BrokerTestCase, broker_executable
+from broker import Broker, BrokerTestCase, broker_executable, needs
 from limits import TIMEOUT
 from test_ws import WsPaho
 from tls_pki import NOW, Pki
@@ -27,6 +27,7 @@ import datetime
 IS_MOSQUITTO = os.path.basename(broker_executable()).startswith("mosquitto")
 
 
+@needs("tls")
 class TlsCase(BrokerTestCase):
     """A broker with one TLS listener; `tls_settings` lists its directives
     (paths relative to the PKI directory are made absolute)."""
@@ -188,6 +189,7 @@ class TestIdentityAsUsername(TlsCase):
         self.assertEqual([m.payload for m in watcher.expect(1)], [b"end"])
 
 
+@needs("websocket")
 class TestIdentityOverSecureWebSocket(TestIdentityAsUsername):
     """The same over wss:// (the listener is a websockets one), with paho's
     WebSocket transport and a client certificate."""
@@ -276,6 +278,7 @@ class TestReload(TlsCase):
         self.assertEqual(self.served_serial(), renewed.serial)
 
 
+@needs("tls")
 class TestStartUpErrors(unittest.TestCase):
     def test_key_not_matching_certificate_names_the_listener_line(self):
         d = tempfile.mkdtemp(prefix="tern-tls-")

@@ -6,7 +6,7 @@ never sends. MQTT.js and a real browser are in test_ws_js.py."""
 import os
 import unittest
 
-from broker import Broker, BrokerTestCase, free_port
+from broker import Broker, BrokerTestCase, free_port, needs
 from clients import MQTTv311, MQTTv5, PahoClient
 from limits import TIMEOUT
 import raw_mqtt as mq
@@ -29,6 +29,7 @@ class WsPaho(PahoClient):
         self.client.ws_set_options(path=path)
 
 
+@needs("websocket")
 class WsTestCase(BrokerTestCase):
     """A broker with a TCP listener (the harness's) and a WebSocket one."""
 

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
+from broker import needs
 from limits import TIMEOUT
 from test_ws import WsTestCase
 from tls_pki import Pki
@@ -61,6 +62,7 @@ class MqttJs(WsTestCase):
         return []
 
 
+@needs("tls")
 class SecureMqttJs(MqttJs):
     """The same over secure WebSocket (wss://): a websockets listener with
     certfile and keyfile, certificates made at test time."""
