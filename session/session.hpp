@@ -59,10 +59,11 @@ struct session {
 
   // Backpressure. A connected session whose queue passed the congestion
   // threshold sets `congested` (and so does a router or the owner that
-  // keeps a message past a bound of its own, see own_bound); publishers that routed to it hold
-  // their PUBACK/PUBREC and register in `waiters` until the queue drains. The flag is read by other
-  // workers (hence atomic); waiters is shared under its mutex. Registering and then re-reading the
-  // flag avoids a lost wake-up against a concurrent drain.
+  // keeps a message past a bound of its own, see own_bound); publishers
+  // that routed to it hold their PUBACK/PUBREC and register in `waiters`
+  // until the queue drains. The flag is read by other workers (hence
+  // atomic); waiters is shared under its mutex. Registering and then
+  // re-reading the flag avoids a lost wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
   // The offline queue as routers see it (see offline_quota): a router
   // takes a place there for each QoS 1/2 delivery it routes to the session

@@ -162,9 +162,9 @@ struct batch_writer::batch {
   void drop_ref(std::uint64_t id) { --messages[id].refs; }
   // Rows found as (message_id[, inline_qos]), before they are deleted: an
   // inline message (its QoS not null) goes with its row and holds no
-  // reference. (Not "SELECT inline_packet IS NULL": SQLite 3.40 answered
-  // that wrongly, in a RETURNING clause, for a column added by ALTER TABLE
-  // to a WITHOUT ROWID table.)
+  // reference. The QoS column is read rather than an "IS NULL" expression,
+  // which SQLite 3.40 answered wrongly for a column added by ALTER TABLE to
+  // a WITHOUT ROWID table.
   void drop_refs_found(statement& s, bool has_inline_column = false) {
     while (s.step())
       if (!has_inline_column || s.column_is_null(1))
@@ -321,7 +321,7 @@ void batch_writer::write(std::span<const store_op> ops) {
             .bind_blob(6, packet)
             .run();
       } else if (change.refs < 0) {
-        // Gone when nothing refers to it any more, else one reference less.
+        // Gone when nothing refers to it any more, else fewer references.
         const auto message_id = static_cast<std::int64_t>(id);
         if (s.delete_unused_message.bind(1, message_id).bind(2, change.refs).run() == 0)
           s.release_message.bind(1, message_id).bind(2, change.refs).run();
