@@ -90,7 +90,8 @@ std::string render_prometheus(const broker::sys_figures& f,
 
   w.one("tern_subscriptions", "gauge", "Subscriptions of all sessions.", f.subscriptions);
   w.one("tern_retained_messages", "gauge", "Retained messages held.", f.retained);
-  w.one("tern_heap_bytes", "gauge", "Heap in use (malloc).", f.heap_current);
+  w.one("tern_heap_bytes", "gauge",
+        "Heap in use (glibc malloc), or resident memory under mimalloc.", f.heap_current);
   w.one("tern_heap_maximum_bytes", "gauge", "Most heap seen in use since start.", f.heap_maximum);
 
   w.one("tern_persistence_enabled", "gauge", "1 when the SQLite store is on.",

@@ -18,6 +18,7 @@ packages=(
   # the libraries tern and its tests link, for the target
   "libboost1.81-dev:$arch" "libssl-dev:$arch" "libsqlite3-dev:$arch"
   "libspdlog-dev:$arch" "libfmt-dev:$arch" "libgtest-dev:$arch" "libgmock-dev:$arch"
+  "libmimalloc-dev:$arch"
   # header-only or host tools the build and the smoke test use
   libcli11-dev cmake ninja-build mosquitto-clients python3
 )

@@ -40,7 +40,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # postinst. (dpkg-shlibdeps is not used: it cannot read a foreign
 # architecture's binaries without that architecture's dpkg database.)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, libssl3 (>= 3.0.0), libsqlite3-0 (>= 3.40), libspdlog1.10, libfmt9, adduser")
+    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, libssl3 (>= 3.0.0), libsqlite3-0 (>= 3.40), libspdlog1.10, libfmt9, libmimalloc2.0, adduser")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_LIST_DIR}/conffiles ${CMAKE_CURRENT_LIST_DIR}/postinst
     ${CMAKE_CURRENT_LIST_DIR}/prerm ${CMAKE_CURRENT_LIST_DIR}/postrm)

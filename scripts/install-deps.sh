@@ -9,6 +9,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libboost1.81-dev libssl-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev
+  # the allocator the tern executable links (TERN_WITH_MIMALLOC)
+  libmimalloc-dev
   # tests, sanitizers, fuzzing, micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # third-party MQTT peers for end-to-end tests and the reference broker

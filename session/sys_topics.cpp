@@ -22,6 +22,13 @@
 // From <sanitizer/allocator_interface.h>, which clang ships and GCC 12 does
 // not; libasan and libtsan both define it.
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#else
+// From <mimalloc.h>, declared weak so that this library does not depend on
+// mimalloc: it is non-null when the executable links it (TERN_WITH_MIMALLOC).
+extern "C" __attribute__((weak)) void mi_process_info(
+    std::size_t* elapsed_msecs, std::size_t* user_msecs, std::size_t* system_msecs,
+    std::size_t* current_rss, std::size_t* peak_rss, std::size_t* current_commit,
+    std::size_t* peak_commit, std::size_t* page_faults);
 #endif
 
 namespace tern::broker {
@@ -35,11 +42,20 @@ std::string format_load(double v) {
 
 // The heap in use (glibc's count of allocated bytes, main arena and
 // mmapped chunks; the sanitizer's count in a sanitized build), and the
-// most seen by any reading.
+// most seen by any reading. mimalloc keeps no process-wide count of bytes
+// in use that it can report (its per-thread figures merge only when a
+// thread ends), and what it has committed is mostly untouched address
+// space: under it the figure is the process's resident set, which is what
+// an operator watching memory wants anyway.
 std::uint64_t heap_in_use() {
 #ifdef TERN_SANITIZER_ALLOCATOR
   return static_cast<std::uint64_t>(__sanitizer_get_current_allocated_bytes());
 #else
+  if (mi_process_info != nullptr) {
+    std::size_t unused = 0, rss = 0;
+    mi_process_info(&unused, &unused, &unused, &rss, &unused, &unused, &unused, &unused);
+    return rss;
+  }
   const auto info = ::mallinfo2();
   return static_cast<std::uint64_t>(info.uordblks) + static_cast<std::uint64_t>(info.hblkhd);
 #endif
