@@ -29,6 +29,7 @@
 #include "session/login_throttle.hpp"
 #include "session/retained_messages.hpp"
 #include "session/session.hpp"
+#include "session/session_index.hpp"
 #include "session/subscription_trie.hpp"
 #include "session/worker_pool.hpp"
 #include "store/durable_store.hpp"
@@ -272,7 +273,7 @@ class broker {
   login_throttle failed_logins_;
 
   mutable std::mutex registry_mutex_;
-  std::unordered_map<std::string, session_ptr> sessions_by_client_id_;
+  session_index sessions_by_client_id_;
   std::uint64_t next_session_id_ = 1;
   std::uint64_t next_assigned_id_ = 1;
 

@@ -159,7 +159,7 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     s->disconnected_at = r.disconnected_at ? to_steady(*r.disconnected_at, now) : now;
     s->stored.store(true);
     by_id.emplace(r.id, s);
-    sessions_by_client_id_[r.client_id] = s;
+    sessions_by_client_id_.put(s);
   }
 
   for (auto& sub : state.subscriptions) {
