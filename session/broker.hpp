@@ -11,6 +11,7 @@
 // owner worker; routing posts one batch per target worker per message.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -255,6 +256,12 @@ class broker {
   // The queue bound of its own a new session of `client_id` gets, if any.
   const queue_bound* own_bound_for(std::string_view client_id) const;
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
+  // The lock over a session's `waiters`: one of a fixed set, chosen by the
+  // session's id, so that sessions need no mutex of their own (the lock is
+  // only taken while a session is congested).
+  std::mutex& waiters_lock(const session& s) const noexcept {
+    return waiters_locks_[s.id % waiters_locks_.size()];
+  }
   void deliver(const session_ptr& s, mqtt::delivery d, offline_place place);
   void deliver_here(const session_ptr& s, mqtt::delivery&& d,
                     offline_place place = offline_place::none);
@@ -271,6 +278,8 @@ class broker {
   broker_stats stats_;
   std::atomic<std::uint64_t> next_message_id_{1};
   login_throttle failed_logins_;
+
+  mutable std::array<std::mutex, 64> waiters_locks_;
 
   mutable std::mutex registry_mutex_;
   session_index sessions_by_client_id_;

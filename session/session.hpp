@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,8 +61,9 @@ struct session {
   // keeps a message past a bound of its own, see own_bound); publishers
   // that routed to it hold their PUBACK/PUBREC and register in `waiters`
   // until the queue drains. The flag is read by other workers (hence
-  // atomic); waiters is shared under its mutex. Registering and then
-  // re-reading the flag avoids a lost wake-up against a concurrent drain.
+  // atomic); waiters is shared under the broker's lock for this session
+  // (broker::waiters_lock). Registering and then re-reading the flag avoids
+  // a lost wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
   // The offline queue as routers see it (see offline_quota): a router
   // takes a place there for each QoS 1/2 delivery it routes to the session
@@ -97,17 +97,33 @@ struct session {
   // not in `queue` (how many, their size, the lowest sequence not read back
   // yet), read back a page at a time once the session is resumed. While
   // any are out, new ones join them there, so the order holds. Owner only.
-  std::uint64_t spilled = 0;
-  std::uint64_t spilled_bytes = 0;
-  std::uint64_t spill_from = 0;
-  bool loading = false;  // a page is being read
-  // While a page is read: deliveries spilled (the read may or may not see
-  // them) and deliveries that left the session (the read may still return
-  // them), so the page neither strands nor repeats any.
-  std::vector<std::uint64_t> spilled_while_loading;
-  std::vector<std::uint64_t> left_while_loading;
-  std::mutex waiters_mutex;
-  std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
+  struct disk_queue {
+    std::uint64_t count = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t from = 0;
+    bool loading = false;  // a page is being read
+    // While a page is read: deliveries spilled (the read may or may not see
+    // them) and deliveries that left the session (the read may still return
+    // them), so the page neither strands nor repeats any.
+    std::vector<std::uint64_t> spilled_while_loading;
+    std::vector<std::uint64_t> left_while_loading;
+  };
+  // Boxed, as most sessions never spill: null means nothing on disk and no
+  // page being read (made by spilled_queue(), dropped once empty again).
+  std::unique_ptr<disk_queue> on_disk;
+  std::uint64_t spilled() const noexcept { return on_disk ? on_disk->count : 0; }
+  std::uint64_t spilled_bytes() const noexcept { return on_disk ? on_disk->bytes : 0; }
+  bool loading() const noexcept { return on_disk && on_disk->loading; }
+  disk_queue& spilled_queue() {
+    if (!on_disk) on_disk = std::make_unique<disk_queue>();
+    return *on_disk;
+  }
+
+  // Publishers waiting for `congested` to clear, with their workers. Boxed
+  // (null while none wait) and guarded by broker::waiters_lock rather than a
+  // mutex of its own: both matter only while the session is congested.
+  using waiter = std::pair<std::weak_ptr<client_handler>, unsigned>;
+  std::unique_ptr<std::vector<waiter>> waiters;
 };
 
 using session_ptr = std::shared_ptr<session>;

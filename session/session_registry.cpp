@@ -34,7 +34,7 @@ void broker::count_waiting(const std::string& client_id, std::function<void(std:
   session_ptr s = find_session(client_id);
   if (!s) return done(0);
   on_owner(s, [s, done = std::move(done)] {
-    done(s->queue.size() + s->spilled + s->state.outbound.size());
+    done(s->queue.size() + s->spilled() + s->state.outbound.size());
   });
 }
 
@@ -176,8 +176,10 @@ void broker::end_session(const session_ptr& s) {
   if (s->stored.exchange(false)) submit(store::remove_session{s->id}, durability::background);
   unsubscribe_all(*s);
   s->queue.clear();
-  s->spilled = 0;  // removed with the session's rows
-  s->spilled_bytes = 0;
+  if (s->on_disk) {  // removed with the session's rows (kept while a page is read)
+    s->on_disk->count = 0;
+    s->on_disk->bytes = 0;
+  }
   count_offline_queue(*s);
   queue_drained(*s, true);
   s->state = {};
