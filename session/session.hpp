@@ -39,17 +39,16 @@ struct session {
   const std::uint64_t id;  // key in the subscription trie; never reused
   const std::string client_id;
   std::atomic<unsigned> owner;
+  // The small fields are grouped (here and after `congested`) so that they
+  // pack without padding: a session is paid for by every connection.
+  mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
+  bool ended = false;  // replaced or expired: deliveries to it are dropped
 
   mqtt::session_state state;  // inflight windows, QoS 2 ids
   delivery_queue queue;       // waiting for window space or a connection
   std::map<std::string, subscription_record, std::less<>> subscriptions;
   std::shared_ptr<client_handler> attached;  // the live connection, if any
-  mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
-  // Seconds the session lives after its connection closes; 0xFFFFFFFF never
-  // expires. 3.1.1 clean session 0 means "never", clean session 1 means 0.
-  std::uint32_t expiry_interval = 0;
   std::chrono::steady_clock::time_point disconnected_at{};
-  bool ended = false;  // replaced or expired: deliveries to it are dropped
   // v5 Will Delay Interval: the will of the last connection, published at
   // `will_due` or when the session ends, whichever comes first, and
   // dropped if a connection resumes the session before [MQTT-3.1.3-9].
@@ -65,6 +64,19 @@ struct session {
   // (broker::waiters_lock). Registering and then re-reading the flag avoids
   // a lost wake-up against a concurrent drain.
   std::atomic<bool> congested{false};
+  // A connection is attached; written by the owner, read by routers on
+  // other workers to prefer connected members of a shared subscription
+  // and to know whether to take a place in `offline`. The owner counts the
+  // queue in `offline` before it stores false (release), so a router that
+  // reads false (acquire) sees the queue counted.
+  std::atomic<bool> online{false};
+  // Persistence: the session has a record in the store (it outlives its
+  // connection). Read by routers on other workers, which store the QoS 1/2
+  // deliveries they route to it, numbered from next_store_seq.
+  std::atomic<bool> stored{false};
+  // Seconds the session lives after its connection closes; 0xFFFFFFFF never
+  // expires. 3.1.1 clean session 0 means "never", clean session 1 means 0.
+  std::uint32_t expiry_interval = 0;
   // The offline queue as routers see it (see offline_quota): a router
   // takes a place there for each QoS 1/2 delivery it routes to the session
   // while it is offline, so the bound (max_queued_messages /
@@ -82,17 +94,7 @@ struct session {
   // wait for their PUBACK until the queue drains, as for a congested
   // subscriber; what was acknowledged is kept.
   const queue_bound* own_bound = nullptr;
-  // A connection is attached; written by the owner, read by routers on
-  // other workers to prefer connected members of a shared subscription
-  // and to know whether to take a place in `offline`. The owner counts the
-  // queue in `offline` before it stores false (release), so a router that
-  // reads false (acquire) sees the queue counted.
-  std::atomic<bool> online{false};
-  // Persistence: the session has a record in the store (it outlives its
-  // connection). Read by routers on other workers, which store the QoS 1/2
-  // deliveries they route to it, numbered from next_store_seq.
-  std::atomic<bool> stored{false};
-  std::atomic<std::uint64_t> next_store_seq{1};
+  std::atomic<std::uint64_t> next_store_seq{1};  // see `stored`
   // The offline queue lives on disk: QoS 1/2 deliveries that are stored and
   // not in `queue` (how many, their size, the lowest sequence not read back
   // yet), read back a page at a time once the session is resumed. While
