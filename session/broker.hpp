@@ -11,6 +11,7 @@
 // owner worker; routing posts one batch per target worker per message.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,7 @@
 #include "session/login_throttle.hpp"
 #include "session/retained_messages.hpp"
 #include "session/session.hpp"
+#include "session/session_index.hpp"
 #include "session/subscription_trie.hpp"
 #include "session/worker_pool.hpp"
 #include "store/durable_store.hpp"
@@ -254,6 +256,12 @@ class broker {
   // The queue bound of its own a new session of `client_id` gets, if any.
   const queue_bound* own_bound_for(std::string_view client_id) const;
   bool wait_for(session& s, const std::shared_ptr<client_handler>& publisher);
+  // The lock over a session's `waiters`: one of a fixed set, chosen by the
+  // session's id, so that sessions need no mutex of their own (the lock is
+  // only taken while a session is congested).
+  std::mutex& waiters_lock(const session& s) const noexcept {
+    return waiters_locks_[s.id % waiters_locks_.size()];
+  }
   void deliver(const session_ptr& s, mqtt::delivery d, offline_place place);
   void deliver_here(const session_ptr& s, mqtt::delivery&& d,
                     offline_place place = offline_place::none);
@@ -271,8 +279,10 @@ class broker {
   std::atomic<std::uint64_t> next_message_id_{1};
   login_throttle failed_logins_;
 
+  mutable std::array<std::mutex, 64> waiters_locks_;
+
   mutable std::mutex registry_mutex_;
-  std::unordered_map<std::string, session_ptr> sessions_by_client_id_;
+  session_index sessions_by_client_id_;
   std::uint64_t next_session_id_ = 1;
   std::uint64_t next_assigned_id_ = 1;
 

@@ -50,29 +50,30 @@ std::uint64_t broker::record(const session& s, store::store_op&& op, durability 
 
 void broker::forget(session& s, std::uint64_t store_seq) {
   if (store_seq == 0) return;
-  if (s.loading) s.left_while_loading.push_back(store_seq);
+  if (s.loading()) s.on_disk->left_while_loading.push_back(store_seq);
   record(s, store::remove_delivery{s.id, store_seq}, durability::background);
 }
 
 void broker::spill(session& s, const mqtt::delivery& d) {
   const auto size = d.message->packet.payload.size();
-  ++s.spilled;
-  s.spilled_bytes += size;
-  if (s.loading) {
-    s.spilled_while_loading.push_back(d.store_seq);  // sorted out in on_page
+  auto& q = s.spilled_queue();
+  ++q.count;
+  q.bytes += size;
+  if (q.loading) {
+    q.spilled_while_loading.push_back(d.store_seq);  // sorted out in on_page
     return;
   }
   // A sequence below the read position (routed on another worker, arriving
   // late) moves it back; rows read twice are recognised in on_page.
-  s.spill_from = s.spilled == 1 ? d.store_seq : std::min(s.spill_from, d.store_seq);
+  q.from = q.count == 1 ? d.store_seq : std::min(q.from, d.store_seq);
 }
 
 void broker::load_more(const session_ptr& s) {
-  if (store_ == nullptr || s->loading || s->spilled == 0 || s->ended) return;
-  s->loading = true;
+  if (store_ == nullptr || s->loading() || s->spilled() == 0 || s->ended) return;
+  s->on_disk->loading = true;
   submit(
       store::load_deliveries{
-          s->id, s->spill_from, page_size,
+          s->id, s->on_disk->from, page_size,
           [this, s](std::vector<store::restored_delivery>&& rows) {
             // On the store's thread: hand the page to the session's owner.
             on_owner(s, [this, s,
@@ -84,11 +85,12 @@ void broker::load_more(const session_ptr& s) {
 
 void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>&& rows,
                      std::uint32_t limit) {
-  s->loading = false;
-  const auto spilled_meanwhile = std::move(s->spilled_while_loading);
-  const auto left_meanwhile = std::move(s->left_while_loading);
-  s->spilled_while_loading.clear();
-  s->left_while_loading.clear();
+  auto& q = *s->on_disk;  // made by load_more(); dropped only below, once empty
+  q.loading = false;
+  const auto spilled_meanwhile = std::move(q.spilled_while_loading);
+  const auto left_meanwhile = std::move(q.left_while_loading);
+  q.spilled_while_loading.clear();
+  q.left_while_loading.clear();
   if (s->ended) return;
   const auto contains = [](const std::vector<std::uint64_t>& v, std::uint64_t seq) {
     return std::find(v.begin(), v.end(), seq) != v.end();
@@ -105,11 +107,11 @@ void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>
   for (auto& r : rows) {
     const auto seq = r.delivery.store_seq;
     read.push_back(seq);
-    s->spill_from = seq + 1;
+    q.from = seq + 1;
     if (taken(seq)) continue;
     const auto size = r.delivery.message->packet.payload.size();
-    s->spilled -= std::min<std::uint64_t>(s->spilled, 1);
-    s->spilled_bytes -= std::min<std::uint64_t>(s->spilled_bytes, size);
+    q.count -= std::min<std::uint64_t>(q.count, 1);
+    q.bytes -= std::min<std::uint64_t>(q.bytes, size);
     s->queue.push_back(std::move(r.delivery));
   }
   // Spilled during the read and not in it: read next time, even where the
@@ -119,14 +121,15 @@ void broker::on_page(const session_ptr& s, std::vector<store::restored_delivery>
   for (const auto seq : spilled_meanwhile) {
     if (contains(read, seq)) continue;
     ++not_read;
-    s->spill_from = std::min(s->spill_from, seq);
+    q.from = std::min(q.from, seq);
   }
   if (rows.size() < limit) {
     // The store had no more when it read: what is out is what it missed
     // (the counts from before were estimates).
-    s->spilled = not_read;
-    if (not_read == 0) s->spilled_bytes = 0;
+    q.count = not_read;
+    if (not_read == 0) q.bytes = 0;
   }
+  if (q.count == 0 && q.bytes == 0) s->on_disk.reset();  // all read back
   count_offline_queue(*s);  // the counts may have been corrected, and it may be offline now
   if (s->attached) s->attached->pump_queue();
 }
@@ -159,7 +162,7 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     s->disconnected_at = r.disconnected_at ? to_steady(*r.disconnected_at, now) : now;
     s->stored.store(true);
     by_id.emplace(r.id, s);
-    sessions_by_client_id_[r.client_id] = s;
+    sessions_by_client_id_.put(s);
   }
 
   for (auto& sub : state.subscriptions) {
@@ -195,9 +198,10 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     auto it = by_id.find(q.session_id);
     if (it == by_id.end()) continue;
     auto& s = *it->second;
-    s.spilled = q.count;
-    s.spilled_bytes = q.bytes;
-    s.spill_from = 0;
+    auto& disk = s.spilled_queue();
+    disk.count = q.count;
+    disk.bytes = q.bytes;
+    disk.from = 0;
     // New deliveries are numbered above every stored one: a number used
     // twice would replace a queued message.
     s.next_store_seq.store(std::max(s.next_store_seq.load(), q.max_seq + 1));

@@ -151,6 +151,7 @@ void client_handler::continue_connect(mqtt::connect& c) {
       return engine_.reject(mqtt::reason_code::client_identifier_not_valid);
     }
     server_keep_alive_ = max_keepalive;
+    has_server_keep_alive_ = true;
     engine_.set_keep_alive(max_keepalive);
   }
   if (v5) {
@@ -195,7 +196,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
                                       clean_start_, engine_.keep_alive(), username_));
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
-  if (server_keep_alive_) props.server_keep_alive = *server_keep_alive_;
+  if (has_server_keep_alive_) props.server_keep_alive = server_keep_alive_;
   if (enhanced_) {  // spec 3.2.2.3.17-18: the CONNECT's method, the last step's data
     if (const auto* method = engine_.authentication_method()) props.authentication_method = *method;
     if (!enhanced_->final_data.empty()) props.authentication_data = enhanced_->final_data;
@@ -299,7 +300,8 @@ void client_handler::on_publish(mqtt::publish& p) {
     }
   }
   if (publishing_paused_) {
-    held_acks_.push_back({id, q, reason});  // in order behind the held ones
+    if (!held_acks_) held_acks_ = std::make_unique<std::vector<held_ack>>();
+    held_acks_->push_back({id, q, reason});  // in order behind the held ones
   } else {
     engine_.acknowledge_publish(id, q, reason, std::move(why));
   }
@@ -309,9 +311,10 @@ void client_handler::resume_publishing() {
   if (!publishing_paused_) return;
   publishing_paused_ = false;
   const auto mark = broker::durable_mark();
-  for (const auto& a : held_acks_)
-    engine_.acknowledge_publish(a.id, a.qos, a.reason);
-  held_acks_.clear();
+  if (const auto held = std::move(held_acks_)) {
+    for (const auto& a : *held)
+      engine_.acknowledge_publish(a.id, a.qos, a.reason);
+  }
   process_events();  // a PUBREL that came before its PUBREC is handled now
   note_durable(mark);
   output_ready();
@@ -472,7 +475,8 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   authorizing_ = false;
   if (session_ && broker_.config().connection_messages)
     spdlog::info("{}", disconnected_line(session_->client_id, peer_closed_, c.reason));
-  const bool was_attached = session_ && std::exchange(attached_, false);
+  const bool was_attached = session_ && attached_;
+  if (session_) attached_ = false;
   if (session_) {
     engine_.detach_session();
     broker_.stats().clients_connected.fetch_sub(1, std::memory_order_relaxed);

@@ -56,7 +56,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // decided and after close).
   bool wants_input() const noexcept {
     return !engine_.is_closed() && !authorizing_ && !engine_.input_throttled() &&
-           held_acks_.size() < max_held_acks;
+           (!held_acks_ || held_acks_->size() < max_held_acks);
   }
 
   // --- from the broker, on this worker ------------------------------------
@@ -132,9 +132,6 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   client_transport* transport_;
   mqtt::server_engine engine_;
   session_ptr session_;
-  // session_->attached is this handler: kept here, on the handler's own
-  // worker, because once the session is taken over it belongs to another.
-  bool attached_ = false;
   // Boxed: most clients have no will, and the message is ~250 bytes.
   std::unique_ptr<mqtt::will_message> will_;
   // An enhanced authentication in progress (or its CONNACK data pending).
@@ -151,18 +148,27 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // access_control::credential_tag() of username_ at login; 0: not checked.
   std::uint64_t credential_tag_ = 0;
   std::uint32_t session_expiry_ = 0;
-  bool authorizing_ = false;
-  bool assigned_client_id_ = false;
-  bool clean_start_ = false;                     // for the log line
-  bool bridge_ = false;                          // another broker's bridge (mqtt::connect::bridge)
-  bool response_information_requested_ = false;  // v5 Request Response Information 1
-  std::optional<std::uint16_t> server_keep_alive_;  // v5, when max_keepalive overrides  // v5: echo
-                                                    // it in CONNACK [MQTT-3.2.2-16]
+  // v5, when max_keepalive overrides the client's: echoed in CONNACK
+  // [MQTT-3.2.2-16]; valid when has_server_keep_alive_.
+  std::uint16_t server_keep_alive_ = 0;
+  // Flags as bit-fields: a handler lives as long as its connection, idle or
+  // not, so its size is paid per connection.
+  bool has_server_keep_alive_ : 1 = false;
+  // session_->attached is this handler: kept here, on the handler's own
+  // worker, because once the session is taken over it belongs to another.
+  bool attached_ : 1 = false;
+  bool authorizing_ : 1 = false;
+  bool assigned_client_id_ : 1 = false;
+  bool clean_start_ : 1 = false;                     // for the log line
+  bool bridge_ : 1 = false;                          // another broker's bridge (connect::bridge)
+  bool response_information_requested_ : 1 = false;  // v5 Request Response Information 1
   // max_subscriptions_per_client reached: said once per connection.
-  bool subscription_limit_logged_ = false;
-  bool close_handled_ = false;
-  bool rate_logged_ = false;  // over max_publish_rate: said once per connection
-  bool peer_closed_ = false;  // the network closed, not the protocol
+  bool subscription_limit_logged_ : 1 = false;
+  bool close_handled_ : 1 = false;
+  bool rate_logged_ : 1 = false;        // over max_publish_rate: said once per connection
+  bool peer_closed_ : 1 = false;        // the network closed, not the protocol
+  bool publishing_paused_ : 1 = false;  // see held_acks_
+  bool gate_registered_ : 1 = false;    // see barrier_
 
   // Backpressure: while a subscriber we published to is congested, our
   // PUBACK/PUBREC wait here, so a client that keeps to its inflight window
@@ -174,13 +180,12 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
     mqtt::qos qos;
     mqtt::reason_code reason = mqtt::reason_code::success;
   };
-  std::vector<held_ack> held_acks_;
-  bool publishing_paused_ = false;
+  // Boxed: null while publishing is not paused.
+  std::unique_ptr<std::vector<held_ack>> held_acks_;
 
-  // Durability: the store position our pending output depends on, and
-  // whether we are registered with the commit gate.
+  // Durability: the store position our pending output depends on (and
+  // gate_registered_: whether we are registered with the commit gate).
   std::uint64_t barrier_ = 0;
-  bool gate_registered_ = false;
 };
 
 }  // namespace tern::broker

@@ -248,7 +248,7 @@ queue_bound broker::bound_of(const session& s) const noexcept {
 
 void broker::count_offline_queue(session& s) {
   if (s.attached || s.ended) return s.offline.hold(0, 0);
-  s.offline.hold(s.queue.size() + s.spilled, s.queue.bytes() + s.spilled_bytes);
+  s.offline.hold(s.queue.size() + s.spilled(), s.queue.bytes() + s.spilled_bytes());
 }
 
 mqtt::delivery broker::delivery_for(const mqtt::message_ptr& m, const subscription_entry& e) {
@@ -350,8 +350,9 @@ void broker::store_deliveries(std::vector<target>& targets, std::vector<store::s
 bool broker::wait_for(session& s, const std::shared_ptr<client_handler>& publisher) {
   if (!publisher) return false;
   {
-    std::lock_guard lock(s.waiters_mutex);
-    s.waiters.emplace_back(publisher, workers_.current());
+    std::lock_guard lock(waiters_lock(s));
+    if (!s.waiters) s.waiters = std::make_unique<std::vector<session::waiter>>();
+    s.waiters->emplace_back(publisher, workers_.current());
   }
   // Re-read after registering: a drain that cleared the flag before we
   // registered would not have woken us.
@@ -360,14 +361,15 @@ bool broker::wait_for(session& s, const std::shared_ptr<client_handler>& publish
 
 void broker::queue_drained(session& s, bool force) {
   if (!s.congested.load(std::memory_order_relaxed)) return;
-  if (!force && s.queue.size() + s.spilled > congestion_threshold() / 2) return;
+  if (!force && s.queue.size() + s.spilled() > congestion_threshold() / 2) return;
   s.congested.store(false, std::memory_order_release);
-  std::vector<std::pair<std::weak_ptr<client_handler>, unsigned>> waiters;
+  std::unique_ptr<std::vector<session::waiter>> waiters;
   {
-    std::lock_guard lock(s.waiters_mutex);
+    std::lock_guard lock(waiters_lock(s));
     waiters.swap(s.waiters);
   }
-  for (auto& [weak, worker] : waiters) {
+  if (!waiters) return;
+  for (auto& [weak, worker] : *waiters) {
     workers_.post(worker, [weak = std::move(weak)] {
       if (auto h = weak.lock()) h->resume_publishing();
     });
@@ -398,7 +400,7 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d, offline_plac
   if (s->ended) return;  // its store record went with the session
   // Older deliveries of this session are still on disk: this one joins
   // them there, to be read back in order.
-  const bool behind_stored = s->spilled > 0 || s->loading;
+  const bool behind_stored = s->spilled() > 0 || s->loading();
   if (s->attached) {
     if (!behind_stored && s->queue.empty() && s->attached->try_deliver(d)) return;
     if (d.qos == mqtt::qos::at_most_once) {
@@ -412,7 +414,7 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d, offline_plac
     } else {
       s->queue.push_back(std::move(d));
     }
-    if (s->queue.size() + s->spilled >= congestion_threshold())
+    if (s->queue.size() + s->spilled() >= congestion_threshold())
       s->congested.store(true, std::memory_order_release);
     return;
   }
@@ -425,10 +427,10 @@ void broker::deliver_here(const session_ptr& s, mqtt::delivery&& d, offline_plac
 
 void broker::enqueue_qos0(session& s, mqtt::delivery&& d) {
   const auto bound = bound_of(s);
-  const bool too_many = bound.messages != 0 && s.queue.size() + s.spilled >= bound.messages;
+  const bool too_many = bound.messages != 0 && s.queue.size() + s.spilled() >= bound.messages;
   const bool too_big =
       bound.bytes != 0 &&
-      s.queue.bytes() + s.spilled_bytes + d.message->packet.payload.size() > bound.bytes;
+      s.queue.bytes() + s.spilled_bytes() + d.message->packet.payload.size() > bound.bytes;
   if (too_many || too_big) {
     broker_stats::add(stats_.dropped_queue_full);  // the newest is dropped, as mosquitto does
     return;

@@ -27,15 +27,14 @@ std::string broker::assign_client_id() {
 
 session_ptr broker::find_session(const std::string& client_id) const {
   std::lock_guard lock(registry_mutex_);
-  auto it = sessions_by_client_id_.find(client_id);
-  return it != sessions_by_client_id_.end() ? it->second : nullptr;
+  return sessions_by_client_id_.find(client_id);
 }
 
 void broker::count_waiting(const std::string& client_id, std::function<void(std::uint64_t)> done) {
   session_ptr s = find_session(client_id);
   if (!s) return done(0);
   on_owner(s, [s, done = std::move(done)] {
-    done(s->queue.size() + s->spilled + s->state.outbound.size());
+    done(s->queue.size() + s->spilled() + s->state.outbound.size());
   });
 }
 
@@ -51,12 +50,11 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
   session_ptr fresh;
   {
     std::lock_guard lock(registry_mutex_);
-    auto it = sessions_by_client_id_.find(c.client_id);
-    if (it != sessions_by_client_id_.end()) existing = it->second;
+    existing = sessions_by_client_id_.find(c.client_id);
     if (!existing || c.clean_start) {
       fresh = std::make_shared<session>(next_session_id_++, c.client_id, here);
       fresh->own_bound = own_bound_for(c.client_id);
-      sessions_by_client_id_[c.client_id] = fresh;
+      sessions_by_client_id_.put(fresh);
     }
   }
 
@@ -178,14 +176,15 @@ void broker::end_session(const session_ptr& s) {
   if (s->stored.exchange(false)) submit(store::remove_session{s->id}, durability::background);
   unsubscribe_all(*s);
   s->queue.clear();
-  s->spilled = 0;  // removed with the session's rows
-  s->spilled_bytes = 0;
+  if (s->on_disk) {  // removed with the session's rows (kept while a page is read)
+    s->on_disk->count = 0;
+    s->on_disk->bytes = 0;
+  }
   count_offline_queue(*s);
   queue_drained(*s, true);
   s->state = {};
   std::lock_guard lock(registry_mutex_);
-  auto it = sessions_by_client_id_.find(s->client_id);
-  if (it != sessions_by_client_id_.end() && it->second == s) sessions_by_client_id_.erase(it);
+  sessions_by_client_id_.erase(s);
 }
 
 void broker::expire_sessions(std::chrono::steady_clock::time_point now) {
@@ -194,7 +193,7 @@ void broker::expire_sessions(std::chrono::steady_clock::time_point now) {
   std::vector<session_ptr> wills_due;
   {
     std::lock_guard lock(registry_mutex_);
-    for (const auto& [id, s] : sessions_by_client_id_) {
+    for (const auto& s : sessions_by_client_id_) {
       if (s->owner.load(std::memory_order_acquire) != here || s->attached) continue;
       if (s->delayed_will && now >= s->will_due) wills_due.push_back(s);
       if (s->expiry_interval == never_expires) continue;

@@ -234,7 +234,8 @@ constexpr std::size_t read_chunk = 16 * 1024;  // net/tcp_connection.cpp reads t
 struct connected_engine {
   mqtt::session_state session;
   mqtt::steady_time now{std::chrono::hours(1)};
-  mqtt::server_engine engine{{}, now};
+  mqtt::engine_limits limits;  // borrowed by the engine
+  mqtt::server_engine engine{limits, now};
   std::vector<mqtt::engine_event> events;
   std::vector<std::uint8_t> output;
 

@@ -74,11 +74,8 @@ std::string qos_text(qos q) {
 
 }  // namespace
 
-server_engine::server_engine(engine_limits limits, steady_time now)
-    : limits_(limits), last_received_(now), connected_at_(now) {
-  if (limits_.max_inflight == 0) limits_.max_inflight = 65'535;
-  if (limits_.receive_maximum == 0) limits_.receive_maximum = 65'535;
-}
+server_engine::server_engine(const engine_limits& limits, steady_time now)
+    : limits_(&limits), last_received_(now), connected_at_(now) {}
 
 // --- input -------------------------------------------------------------------
 
@@ -127,7 +124,7 @@ std::size_t server_engine::parse(std::span<const std::uint8_t> data, steady_time
   while (phase_ == phase::awaiting_connect || phase_ == phase::authenticating ||
          phase_ == phase::connected) {
     const auto pending = data.subspan(used);
-    auto header = parse_fixed_header(pending, limits_.maximum_packet_size, version_);
+    auto header = parse_fixed_header(pending, limits_->maximum_packet_size, version_);
     if (!header) {
       protocol_violation(to_reason_code(header.error()));
       break;
@@ -187,7 +184,7 @@ void server_engine::on_timer(steady_time now) {
     case phase::awaiting_connect:
     case phase::authorizing:
     case phase::authenticating:
-      if (now - connected_at_ >= limits_.connect_timeout)
+      if (now - connected_at_ >= limits_->connect_timeout)
         close(reason_code::maximum_connect_time, false);
       break;
     case phase::connected:
@@ -215,7 +212,7 @@ std::optional<steady_time> server_engine::next_deadline() const noexcept {
     case phase::awaiting_connect:
     case phase::authorizing:
     case phase::authenticating:
-      return connected_at_ + limits_.connect_timeout;
+      return connected_at_ + limits_->connect_timeout;
     case phase::connected:
       if (input_throttled()) {
         const auto resume = occasional_->throttled_until;
@@ -275,7 +272,7 @@ void server_engine::handle_connect(connect&& c) {
     client_receive_maximum_ = props.receive_maximum.value_or(65'535);
     client_maximum_packet_size_ = props.maximum_packet_size.value_or(0);
     outbound_alias_limit_ =
-        std::min(props.topic_alias_maximum.value_or(0), limits_.outbound_topic_aliases);
+        std::min(props.topic_alias_maximum.value_or(0), limits_->outbound_topic_aliases);
     session_expiry_was_zero_ = props.session_expiry_interval.value_or(0) == 0;
     problem_information_ = props.request_problem_information.value_or(1) != 0;
     if (props.authentication_method) occasional().auth_method = *props.authentication_method;
@@ -286,13 +283,13 @@ void server_engine::handle_connect(connect&& c) {
                               (version_ == protocol_version::v3_1_1 && !c.clean_start))) {
     return reject(reason_code::client_identifier_not_valid);
   }
-  if (c.will && c.will->qos > limits_.maximum_qos) {  // [MQTT-3.2.2-12]
+  if (c.will && c.will->qos > limits_->maximum_qos) {  // [MQTT-3.2.2-12]
     connack_properties why;
     why.reason_string = "will " + qos_text(c.will->qos) + " is above the Maximum QoS " +
-                        std::to_string(static_cast<int>(limits_.maximum_qos));
+                        std::to_string(static_cast<int>(limits_->maximum_qos));
     return reject(reason_code::qos_not_supported, std::move(why));
   }
-  if (c.will && c.will->retain && !limits_.retain_available) {  // [MQTT-3.2.2-13]
+  if (c.will && c.will->retain && !limits_->retain_available) {  // [MQTT-3.2.2-13]
     connack_properties why;
     why.reason_string = "retained messages are not available";
     return reject(reason_code::retain_not_supported, std::move(why));
@@ -314,17 +311,17 @@ void server_engine::accept(session_state& state, bool session_present,
   assert(phase_ == phase::authorizing);
   state_ = &state;
   if (version_ == protocol_version::v5) {
-    if (limits_.receive_maximum != 65'535) properties.receive_maximum = limits_.receive_maximum;
-    if (limits_.maximum_packet_size < no_packet_limit)
-      properties.maximum_packet_size = limits_.maximum_packet_size;
-    properties.topic_alias_maximum = limits_.topic_alias_maximum;
-    if (limits_.maximum_qos != qos::exactly_once)  // [MQTT-3.2.2-9]
-      properties.maximum_qos = static_cast<std::uint8_t>(limits_.maximum_qos);
-    if (!limits_.retain_available) properties.retain_available = 0;
-    if (!limits_.wildcard_subscription_available) properties.wildcard_subscription_available = 0;
-    if (!limits_.subscription_identifier_available)
+    if (receive_maximum() != 65'535) properties.receive_maximum = receive_maximum();
+    if (limits_->maximum_packet_size < no_packet_limit)
+      properties.maximum_packet_size = limits_->maximum_packet_size;
+    properties.topic_alias_maximum = limits_->topic_alias_maximum;
+    if (limits_->maximum_qos != qos::exactly_once)  // [MQTT-3.2.2-9]
+      properties.maximum_qos = static_cast<std::uint8_t>(limits_->maximum_qos);
+    if (!limits_->retain_available) properties.retain_available = 0;
+    if (!limits_->wildcard_subscription_available) properties.wildcard_subscription_available = 0;
+    if (!limits_->subscription_identifier_available)
       properties.subscription_identifier_available = 0;
-    if (!limits_.shared_subscription_available) properties.shared_subscription_available = 0;
+    if (!limits_->shared_subscription_available) properties.shared_subscription_available = 0;
   } else {
     properties = {};
   }
@@ -342,13 +339,13 @@ void server_engine::reject(reason_code reason, connack_properties properties) {
 }
 
 bool server_engine::publish_allowed(steady_time now) {
-  if (limits_.max_publish_rate == 0) return true;
+  if (limits_->max_publish_rate == 0) return true;
   auto& o = occasional();
   if (o.throttled) {
     if (now < o.throttled_until) return false;
     o.throttled = false;
   }
-  if (!o.rate) o.rate.emplace(limits_.max_publish_rate, now);
+  if (!o.rate) o.rate.emplace(limits_->max_publish_rate, now);
   // This one goes on; a debt holds back what follows.
   const auto wait = o.rate->take(now);
   if (wait.count() != 0) {
@@ -401,7 +398,7 @@ void server_engine::handle_publish(publish&& p) {
     if (!p.properties.subscription_identifiers.empty())
       return protocol_violation(reason_code::protocol_error);  // [MQTT-3.3.4-6]
     if (auto alias = p.properties.topic_alias) {
-      if (*alias == 0 || *alias > limits_.topic_alias_maximum)
+      if (*alias == 0 || *alias > limits_->topic_alias_maximum)
         return protocol_violation(reason_code::topic_alias_invalid);  // [MQTT-3.3.2-8/-9]
       if (p.topic.empty()) {
         const std::string* topic =
@@ -419,11 +416,11 @@ void server_engine::handle_publish(publish&& p) {
     return protocol_violation(reason_code::topic_name_invalid, too_deep_text("topic"));
   // Above the Maximum QoS we announced: DISCONNECT 0x9B (spec 3.3.1.2,
   // [MQTT-3.2.2-11]); a 3.1.1 client, never told, is closed (as mosquitto).
-  if (p.qos > limits_.maximum_qos)
+  if (p.qos > limits_->maximum_qos)
     return protocol_violation(reason_code::qos_not_supported,
                               qos_text(p.qos) + " is above the Maximum QoS " +
-                                  std::to_string(static_cast<int>(limits_.maximum_qos)));
-  if (p.retain && !limits_.retain_available)  // [MQTT-3.2.2-14]: DISCONNECT 0x9A
+                                  std::to_string(static_cast<int>(limits_->maximum_qos)));
+  if (p.retain && !limits_->retain_available)  // [MQTT-3.2.2-14]: DISCONNECT 0x9A
     return protocol_violation(reason_code::retain_not_supported,
                               "retained messages are not available");
 
@@ -431,7 +428,7 @@ void server_engine::handle_publish(publish&& p) {
     case qos::at_most_once:
       break;
     case qos::at_least_once:
-      if (++inbound_unacknowledged_ > limits_.receive_maximum && version_ == protocol_version::v5)
+      if (++inbound_unacknowledged_ > receive_maximum() && version_ == protocol_version::v5)
         return protocol_violation(reason_code::receive_maximum_exceeded);  // [MQTT-3.3.4-9]
       break;
     case qos::exactly_once: {
@@ -447,7 +444,7 @@ void server_engine::handle_publish(publish&& p) {
           write(pubrec{p.id, reason_code::success, {}});
         return;
       }
-      if (++inbound_unacknowledged_ > limits_.receive_maximum && version_ == protocol_version::v5)
+      if (++inbound_unacknowledged_ > receive_maximum() && version_ == protocol_version::v5)
         return protocol_violation(reason_code::receive_maximum_exceeded);
       received.push_back(p.id);
       occasional().pending_qos2.push_back(p.id);
@@ -544,7 +541,7 @@ void server_engine::handle_pubcomp(packet_id id) {
 void server_engine::handle_subscribe(subscribe&& s) {
   const bool v5 = version_ == protocol_version::v5;
   // Spec 3.2.2.3.12: DISCONNECT 0xA1.
-  if (v5 && s.properties.subscription_identifier && !limits_.subscription_identifier_available)
+  if (v5 && s.properties.subscription_identifier && !limits_->subscription_identifier_available)
     return protocol_violation(reason_code::subscription_identifiers_not_supported,
                               "subscription identifiers are not available");
   std::vector<reason_code> refused;
@@ -569,7 +566,7 @@ void server_engine::handle_subscribe(subscribe&& s) {
       }
     }
     // Granted no higher than we support, yet accepted [MQTT-3.2.2-10].
-    entry.options.max_qos = std::min(entry.options.max_qos, limits_.maximum_qos);
+    entry.options.max_qos = std::min(entry.options.max_qos, limits_->maximum_qos);
   }
   events_.emplace_back(subscribe_requested{std::move(s), std::move(refused)});
 }
@@ -577,22 +574,22 @@ void server_engine::handle_subscribe(subscribe&& s) {
 std::optional<reason_code> server_engine::unavailable_feature(const subscription& entry) const {
   std::string_view filter = entry.filter;
   if (auto shared = parse_shared_filter(filter)) {
-    if (!limits_.shared_subscription_available)
+    if (!limits_->shared_subscription_available)
       return reason_code::shared_subscriptions_not_supported;
     filter = shared->filter;
   }
-  if (!limits_.wildcard_subscription_available && filter.find_first_of("+#") != filter.npos)
+  if (!limits_->wildcard_subscription_available && filter.find_first_of("+#") != filter.npos)
     return reason_code::wildcard_subscriptions_not_supported;
   return std::nullopt;
 }
 
 bool server_engine::too_deep(std::string_view topic) const noexcept {
-  return limits_.max_topic_levels != 0 && topic_levels(topic) > limits_.max_topic_levels;
+  return limits_->max_topic_levels != 0 && topic_levels(topic) > limits_->max_topic_levels;
 }
 
 std::string server_engine::too_deep_text(std::string_view what) const {
   return std::string(what) + " has more than max_topic_levels " +
-         std::to_string(limits_.max_topic_levels) + " levels";
+         std::to_string(limits_->max_topic_levels) + " levels";
 }
 
 void server_engine::handle_unsubscribe(unsubscribe&& u) {
@@ -624,7 +621,7 @@ void server_engine::send_unsuback(unsuback packet) {
 
 bool server_engine::can_send_qos() const noexcept {
   if (phase_ != phase::connected || state_ == nullptr) return false;
-  const std::size_t window = std::min<std::size_t>(limits_.max_inflight, client_receive_maximum_);
+  const std::size_t window = std::min<std::size_t>(max_inflight(), client_receive_maximum_);
   return state_->outbound.size() < window;
 }
 

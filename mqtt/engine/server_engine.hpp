@@ -154,7 +154,10 @@ using engine_event =
 
 class server_engine {
  public:
-  server_engine(engine_limits limits, steady_time now);
+  // `limits` are borrowed, not copied (every connection of a broker shares
+  // one set; 40 bytes each otherwise): they must outlive the engine.
+  server_engine(const engine_limits& limits, steady_time now);
+  server_engine(engine_limits&&, steady_time) = delete;
 
   // --- input from the network -------------------------------------------
   // Processes received bytes in place; only an incomplete trailing packet
@@ -274,27 +277,36 @@ class server_engine {
   // Drops Reason String and User Properties the client must not get.
   void limit_diagnostics(packet& p) const;
 
-  engine_limits limits_;
+  // Receive Maximum and the inflight cap, 0 read as 65,535 (no limit).
+  std::uint16_t receive_maximum() const noexcept {
+    return limits_->receive_maximum != 0 ? limits_->receive_maximum : 65'535;
+  }
+  std::uint16_t max_inflight() const noexcept {
+    return limits_->max_inflight != 0 ? limits_->max_inflight : 65'535;
+  }
+
+  // Small fields first and grouped, so they pack without padding (an
+  // engine lives as long as its connection, idle or not).
+  const engine_limits* limits_;
   phase phase_ = phase::awaiting_connect;
   protocol_version version_ = protocol_version::v5;
   std::uint16_t keep_alive_ = 0;
-  steady_time last_received_;
-  steady_time connected_at_;
-
   // The client's limits on what we send (v5 CONNECT properties).
   std::uint16_t client_receive_maximum_ = 65'535;
-  std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
-  // v5 Request Problem Information: 0 means no Reason String or User
-  // Property on anything but PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
-  bool problem_information_ = true;
   // Aliases we give topics on this connection (v5), never more than this
   // many; first come, first served, kept for the connection's life.
   std::uint16_t outbound_alias_limit_ = 0;
+  std::uint32_t client_maximum_packet_size_ = 0;  // 0: no limit
+  std::uint32_t inbound_unacknowledged_ = 0;      // QoS 1/2 received, not yet answered
+  // v5 Request Problem Information: 0 means no Reason String or User
+  // Property on anything but PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
+  bool problem_information_ = true;
   bool session_expiry_was_zero_ = true;
   bool urgent_output_ = false;
+  steady_time last_received_;
+  steady_time connected_at_;
 
   session_state* state_ = nullptr;
-  std::uint32_t inbound_unacknowledged_ = 0;  // QoS 1/2 received, not yet answered
 
   // What many connections never need, boxed so that an idle connection
   // (most of them, on a gateway) does not carry it: created on first use

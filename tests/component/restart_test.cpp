@@ -205,7 +205,7 @@ TEST_F(Restart, OfflineQueueIsOnDiskAndReadBackInOrder) {
   }
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->queue.empty()) << "an offline queue must not be held in memory";
-  EXPECT_EQ(s->spilled, static_cast<std::uint64_t>(queued));
+  EXPECT_EQ(s->spilled(), static_cast<std::uint64_t>(queued));
   std::uint64_t waiting = 0;  // what a lazy bridge reads: the spilled ones count
   w.b.count_waiting("sub", [&](std::uint64_t n) { waiting = n; });
   w.settle();
@@ -225,7 +225,7 @@ TEST_F(Restart, OfflineQueueIsOnDiskAndReadBackInOrder) {
   expected.push_back("late");
   EXPECT_EQ(sub.payloads(), expected);
   EXPECT_GE(b->recorder.pages_read - pages_before, 4u) << "read a page at a time";
-  EXPECT_EQ(s->spilled, 0u);
+  EXPECT_EQ(s->spilled(), 0u);
 }
 
 }  // namespace

@@ -308,7 +308,8 @@ void drive_engine(bytes_view data) {
   // Declared before the engine: the session outlives the connection.
   mqtt::session_state state;
   mqtt::steady_time now{std::chrono::hours(1)};
-  mqtt::server_engine engine({}, now);
+  const mqtt::engine_limits limits;
+  mqtt::server_engine engine(limits, now);
   broker_double broker(engine, state, data);
 
   // The last byte is the size of every read (0: all in one read), so

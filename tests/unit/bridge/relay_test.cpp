@@ -114,8 +114,9 @@ class relay_test : public ::testing::Test {
   bridge_options options_ = make_options();  // before relay_, which keeps its topics
   steady_time now_{std::chrono::seconds(100)};
   relay relay_{options_, 65'535};
-  server_engine remote_{engine_limits{}, now_};
-  server_engine local_{engine_limits{}, now_};
+  engine_limits limits_;  // borrowed by the engines
+  server_engine remote_{limits_, now_};
+  server_engine local_{limits_, now_};
   session_state remote_state_, local_state_;
   std::vector<engine_event> remote_events_, local_events_;
 };
@@ -175,7 +176,7 @@ TEST_F(relay_test, RemoteRefusingTheBridgeMarkerIsTriedAgainWithout) {
   const auto sent_connect = [this] {
     std::vector<std::uint8_t> bytes;
     relay_.take_remote_output(bytes);
-    server_engine remote(engine_limits{}, now_);
+    server_engine remote(limits_, now_);
     remote.on_bytes(bytes, now_);
     std::vector<engine_event> events;
     remote.take_events(events);

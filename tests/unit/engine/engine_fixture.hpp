@@ -17,12 +17,15 @@ class engine_fixture : public ::testing::Test {
  protected:
   using ms = std::chrono::milliseconds;
 
-  explicit engine_fixture(engine_limits limits = {}) : engine_(limits, now_) {}
+  explicit engine_fixture(engine_limits limits = {}) : limits_(limits), engine_(limits_, now_) {}
 
   void advance(ms d) { now_ += d; }
 
   // A fresh engine with other limits (before anything is sent).
-  void use_limits(engine_limits limits) { engine_ = server_engine(limits, now_); }
+  void use_limits(engine_limits limits) {
+    limits_ = limits;
+    engine_ = server_engine(limits_, now_);
+  }
 
   void send(const packet& p, protocol_version v) {
     std::vector<std::uint8_t> bytes;
@@ -84,6 +87,7 @@ class engine_fixture : public ::testing::Test {
 
   steady_time now_{std::chrono::seconds(1000)};
   session_state state_;
+  engine_limits limits_;  // the engine borrows them
   server_engine engine_;
 };
 

@@ -331,7 +331,7 @@ TEST_F(engine_test, ResumeResendsWithDupAndPubrel_MQTT_4_4_0_1) {
   engine_.on_peer_closed();
   events();
 
-  server_engine next({}, now_);
+  server_engine next(limits_, now_);
   connect c;
   c.client_id = "client";
   c.clean_start = false;
