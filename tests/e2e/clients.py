@@ -228,6 +228,15 @@ class PahoClient:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_unsubscribe = self._on_unsubscribe
+        # Only the loop thread may write to the socket. Without a thread of
+        # its own (loop_start) or this callback, paho sends a packet from
+        # whichever thread queued it, at once and while the loop thread may
+        # be sending too: both pop its output queue, and packets can leave
+        # in another order than they were queued (seen as test_qos2 getting
+        # "013" before "012"). With the callback set, publish() only queues
+        # and wakes the loop through paho's socket pair; the loop writes, in
+        # order.
+        self.client.on_socket_register_write = lambda client, userdata, sock: None
 
     # callbacks (network thread)
 
@@ -339,7 +348,14 @@ class PahoClient:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(TIMEOUT)
+            stopped = not self._thread.is_alive()
             self._thread = None
+            # What the loop had queued and not yet written (the PUBACK of a
+            # message the test has just seen) still goes, as it did when
+            # paho wrote each packet at once: closing without DISCONNECT
+            # must not also take back acknowledgements.
+            if stopped:
+                self.client.loop_write()
         sock = self.client.socket()
         if sock is not None:
             try:
