@@ -43,6 +43,11 @@ struct session {
   // pack without padding: a session is paid for by every connection.
   mqtt::protocol_version version = mqtt::protocol_version::v3_1_1;
   bool ended = false;  // replaced or expired: deliveries to it are dropped
+  // Counts the hand-overs to a resuming connection (owner only). Between a
+  // hand-over and its attach on the new worker, a newer connection can take
+  // the session on again; the first one's attach finds the count moved and
+  // is refused instead of attaching a second connection (see hand_over).
+  std::uint16_t handovers = 0;
 
   mqtt::session_state state;  // inflight windows, QoS 2 ids
   delivery_queue queue;       // waiting for window space or a connection

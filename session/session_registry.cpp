@@ -114,8 +114,20 @@ void broker::open_session(const std::shared_ptr<client_handler>& handler, const 
         start_afresh();
         return;
       }
+      // The session is in transit until the attach below runs on the
+      // target. A newer resume that reaches the session meanwhile (it
+      // follows `owner`, so it may run on the target first) finds no
+      // connection to take over and hands the session on again; this
+      // connection then lost the race, as if it had been taken over.
+      const std::uint16_t ticket = ++s->handovers;
       s->owner.store(target, std::memory_order_release);
-      auto attach = [again = *this] {
+      auto attach = [again = *this, ticket] {
+        // Owner first: only while it is this worker may the rest be read.
+        if (again.s->owner.load(std::memory_order_acquire) != again.target ||
+            again.s->handovers != ticket) {
+          again.handler->taken_over();  // before CONNACK: just closed
+          return;
+        }
         if (again.s->ended) {  // a clean start ended it on its way here
           again.start_afresh();
           return;

@@ -152,6 +152,47 @@ TEST(Races, SessionExpiresBeforeAttachOnNewWorker) {
   EXPECT_EQ(second.payloads(), std::vector<std::string>{"x"}) << "a live session";
 }
 
+// A second resume reaches the session while it is in transit to the first
+// one's worker, before that attach runs (here: the second connection is on
+// that worker, so its resume runs at once). The second finds nobody to take
+// over and attaches; the first, arriving later, must not attach as well:
+// two connections on one session, on two workers, is what ThreadSanitizer
+// caught (one unsubscribing while the other's close ended the session). The
+// first is closed as if taken over [MQTT-3.1.4-3].
+TEST(Races, SecondResumeOvertakesFirstInTransit_MQTT_3_1_4_3) {
+  world w(2);
+  test_client pub(w, "pub", v::v5, 0);
+  test_client first(w, "dev", v::v5, 0);
+  test_client second(w, "dev", v::v5, 1);
+  test_client third(w, "dev", v::v5, 1);
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(first.connect(persistent()));
+  ASSERT_TRUE(first.subscribe("d", qos::at_least_once));
+
+  second.start_connect(persistent());   // hand-over posted to worker 0
+  ASSERT_TRUE(w.workers.run_one(0));    // worker 0 hands the session to worker 1
+  ASSERT_EQ(w.workers.pending(1), 1u);  // second's attach, not run yet
+  third.start_connect(persistent());    // owned by worker 1 now: runs at once
+  w.settle();
+
+  EXPECT_TRUE(first.conn().finished());
+  EXPECT_FALSE(second.connected()) << "superseded before it was attached";
+  EXPECT_TRUE(second.conn().finished());
+  EXPECT_TRUE(all_of_type<mqtt::connack>(second.conn().received()).empty())
+      << "closed before CONNACK, nothing else may be sent";
+  ASSERT_TRUE(third.connected());
+  EXPECT_TRUE(third.connack()->session_present);
+  EXPECT_EQ(broker_stats::get(w.b.stats().clients_connected), 2u);
+
+  // The session is third's alone: its subscription delivers to it, and
+  // its unsubscribe stops that.
+  pub.publish("d", "x", qos::at_least_once);
+  EXPECT_EQ(third.payloads(), std::vector<std::string>{"x"});
+  ASSERT_TRUE(third.unsubscribe("d"));
+  EXPECT_EQ(w.b.subscription_count(), 0u);
+  EXPECT_EQ(w.b.session_count(), 2u);
+}
+
 // Messages routed to a session's old worker while the session moves to a
 // new one follow it (broker::deliver re-posts them): whichever runs first
 // on the old worker, the delivery or the hand-over, nothing is lost.
