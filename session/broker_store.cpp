@@ -171,7 +171,7 @@ void broker::restore(store::restored_state&& state, std::chrono::steady_clock::t
     const subscription_record record{sub.options, sub.identifier};
     trie_.subscribe(sub.filter, subscription_entry{sub.session_id, sub.options, sub.identifier});
     subscribers_.try_emplace(sub.session_id, it->second);
-    it->second->subscriptions[sub.filter] = record;
+    it->second->subscriptions.set(sub.filter, record);
   }
 
   // Deliveries come in session and sequence order: those sent under a

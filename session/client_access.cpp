@@ -61,7 +61,7 @@ bool client_handler::admit(const mqtt::connect& c, const std::string* authentica
     // Enhanced authentication proved who it is: CONNECT's user name and
     // password, if any, are not asked.
     broker_.failed_logins().succeeded(remote_address());
-    username_ = *authenticated;
+    username_ = std::make_unique<const std::string>(*authenticated);
     credential_tag_ = rules != nullptr ? rules->credential_tag(*authenticated) : 0;
   } else if (tls_name) {
     if (tls_name->empty()) {
@@ -69,7 +69,7 @@ bool client_handler::admit(const mqtt::connect& c, const std::string* authentica
                         "the listener takes the user name from the client's certificate, and "
                         "the client presented none");
     }
-    username_ = std::move(tls_name);
+    username_ = std::make_unique<const std::string>(std::move(*tls_name));
   } else if (c.username && rules != nullptr && rules->checks_passwords()) {
     if (!rules->check_password(*c.username, c.password)) {
       // A guess, or a typo: answered late, later for each failure in a row
@@ -84,20 +84,19 @@ bool client_handler::admit(const mqtt::connect& c, const std::string* authentica
     }
     broker_.failed_logins().succeeded(remote_address());
     credential_tag_ = rules->credential_tag(*c.username);
-    username_ = c.username;
+    username_ = std::make_unique<const std::string>(*c.username);
   } else if (!allow_anonymous()) {
     // Without a password file nobody can authenticate, so refusing
     // anonymous clients refuses everyone, as mosquitto does.
     return refuse_now(mqtt::reason_code::not_authorized,
                       c.username ? "no password_file to check the user name"
                                  : "anonymous clients are not allowed");
-  } else {
-    username_ = c.username;
+  } else if (c.username) {
+    username_ = std::make_unique<const std::string>(*c.username);
   }
   // A will is a publication like any other: refused at CONNECT rather than
   // silently dropped when the connection dies.
-  if (c.will && !allowed(rules, {c.client_id, username_ ? &*username_ : nullptr},
-                         topic_access::write, c.will->topic))
+  if (c.will && !allowed(rules, {c.client_id, username_.get()}, topic_access::write, c.will->topic))
     return refuse_now(mqtt::reason_code::not_authorized, "will topic '" + c.will->topic + "'");
   return true;
 }
@@ -202,7 +201,7 @@ void client_handler::refuse_after(std::chrono::milliseconds delay, mqtt::reason_
 }
 
 bool client_handler::may(topic_access access, std::string_view topic) const {
-  return allowed(rules(), {client_id(), username_ ? &*username_ : nullptr}, access, topic);
+  return allowed(rules(), {client_id(), username_.get()}, access, topic);
 }
 
 bool client_handler::may_subscribe(std::string_view filter) const {

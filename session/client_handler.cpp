@@ -193,7 +193,7 @@ void client_handler::attach(const session_ptr& s, bool session_present) {
                                       version == mqtt::protocol_version::v5     ? 5
                                       : version == mqtt::protocol_version::v3_1 ? 1
                                                                                 : 2,
-                                      clean_start_, engine_.keep_alive(), username_));
+                                      clean_start_, engine_.keep_alive(), username_.get()));
   mqtt::connack_properties props;
   if (assigned_client_id_) props.assigned_client_identifier = s->client_id;
   if (has_server_keep_alive_) props.server_keep_alive = server_keep_alive_;

@@ -144,7 +144,9 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   // Null: broker_config's allow_anonymous and access.
   std::shared_ptr<const listener_security> security_;
   // As authenticated; the ACL rules are chosen by it.
-  std::optional<std::string> username_;
+  // Who the client logged in as, if anyone (boxed: most devices send no
+  // user name, and a handler is paid for by every connection).
+  std::unique_ptr<const std::string> username_;
   // access_control::credential_tag() of username_ at login; 0: not checked.
   std::uint64_t credential_tag_ = 0;
   std::uint32_t session_expiry_ = 0;

@@ -21,7 +21,7 @@ namespace tern::broker {
 
 inline std::string connected_line(std::string_view address, std::string_view client_id,
                                   int protocol, bool clean_start, std::uint16_t keep_alive,
-                                  const std::optional<std::string>& username) {
+                                  const std::string* username) {  // null: none
   std::string line = "New client connected from ";
   line += address;
   line += " as ";

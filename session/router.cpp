@@ -39,15 +39,13 @@ bool broker::subscribe(const session_ptr& s, const std::string& filter,
     existed = trie_.subscribe(filter, subscription_entry{s->id, r.options, r.identifier});
     subscribers_.try_emplace(s->id, s);
   }
-  s->subscriptions[filter] = r;
+  s->subscriptions.set(filter, r);
   record(*s, store::put_subscription{s->id, filter, r.options, r.identifier});
   return existed;
 }
 
 bool broker::unsubscribe(const session_ptr& s, const std::string& filter) {
-  auto it = s->subscriptions.find(filter);
-  if (it == s->subscriptions.end()) return false;
-  s->subscriptions.erase(it);
+  if (!s->subscriptions.erase(filter)) return false;
   record(*s, store::remove_subscription{s->id, filter});
   std::unique_lock lock(subscriptions_mutex_);
   trie_.unsubscribe(filter, s->id);
@@ -59,8 +57,9 @@ void broker::unsubscribe_all(session& s) {
   if (s.subscriptions.empty()) return;
   {
     std::unique_lock lock(subscriptions_mutex_);
-    for (const auto& [filter, record] : s.subscriptions)
+    s.subscriptions.for_each([&](const std::string& filter, const subscription_record&) {
       trie_.unsubscribe(filter, s.id);
+    });
     subscribers_.erase(s.id);
   }
   s.subscriptions.clear();

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,15 +21,11 @@
 #include "session/delivery_queue.hpp"
 #include "session/offline_quota.hpp"
 #include "session/queue_bound.hpp"
+#include "session/session_subscriptions.hpp"
 
 namespace tern::broker {
 
 class client_handler;
-
-struct subscription_record {
-  mqtt::subscription_options options;
-  std::uint32_t identifier = 0;  // v5 subscription identifier, 0 = none
-};
 
 struct session {
   session(std::uint64_t id_, std::string client_id_, unsigned owner_)
@@ -51,7 +46,7 @@ struct session {
 
   mqtt::session_state state;  // inflight windows, QoS 2 ids
   delivery_queue queue;       // waiting for window space or a connection
-  std::map<std::string, subscription_record, std::less<>> subscriptions;
+  session_subscriptions subscriptions;
   std::shared_ptr<client_handler> attached;  // the live connection, if any
   std::chrono::steady_clock::time_point disconnected_at{};
   // v5 Will Delay Interval: the will of the last connection, published at

@@ -9,9 +9,10 @@ namespace {
 using mqtt::reason_code;
 
 TEST(ConnectionLog, ConnectedAsMosquitto) {
-  EXPECT_EQ(connected_line("127.0.0.1:5555", "c1", 2, true, 60, std::string("user")),
+  const std::string user = "user";
+  EXPECT_EQ(connected_line("127.0.0.1:5555", "c1", 2, true, 60, &user),
             "New client connected from 127.0.0.1:5555 as c1 (p2, c1, k60, u'user').");
-  EXPECT_EQ(connected_line("[::1]:40000", "c2", 5, false, 0, std::nullopt),
+  EXPECT_EQ(connected_line("[::1]:40000", "c2", 5, false, 0, nullptr),
             "New client connected from [::1]:40000 as c2 (p5, c0, k0).");
 }
 
