@@ -122,6 +122,7 @@ void client_handler::refuse(const mqtt::connect& c, mqtt::reason_code reason) {
 }
 
 void client_handler::on_connect(mqtt::connect& c) {
+  connect_seen_ = true;
   broker_stats::add(broker_.stats().connects_received);
   const auto& config = broker_.config();
   const bool v5 = c.version == mqtt::protocol_version::v5;
@@ -473,6 +474,15 @@ void client_handler::on_close(const mqtt::close_requested& c) {
   if (close_handled_) return;
   close_handled_ = true;
   authorizing_ = false;
+  // Refused by the engine itself (protocol level, client id rules, a will
+  // the server does not support, a malformed CONNECT): nothing above has
+  // logged it, and an operator needs to see why a device cannot connect.
+  // What the handler refuses it logs itself; a socket closed by its peer
+  // or left silent until the connect timeout is not news.
+  if (!connect_seen_ && !peer_closed_ && mqtt::is_failure(c.reason) &&
+      c.reason != mqtt::reason_code::maximum_connect_time)
+    spdlog::info("Client <unknown> from {} refused: {}", remote_address(),
+                 mqtt::reason_name(c.reason));
   if (session_ && broker_.config().connection_messages)
     spdlog::info("{}", disconnected_line(session_->client_id, peer_closed_, c.reason));
   const bool was_attached = session_ && attached_;

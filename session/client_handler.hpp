@@ -171,6 +171,7 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   bool peer_closed_ : 1 = false;        // the network closed, not the protocol
   bool publishing_paused_ : 1 = false;  // see held_acks_
   bool gate_registered_ : 1 = false;    // see barrier_
+  bool connect_seen_ : 1 = false;       // the engine passed a CONNECT on
 
   // Backpressure: while a subscriber we published to is congested, our
   // PUBACK/PUBREC wait here, so a client that keeps to its inflight window

@@ -212,6 +212,27 @@ class Logs(unittest.TestCase):
         self.assertNotIn("New client connected", text)
         self.assertNotIn("Client quiet", text)
 
+    def test_refusal_by_the_protocol_engine_is_logged(self):
+        # Refused before the broker sees a CONNECT it can act on (here an
+        # unknown protocol level): the log says from where and why, as for
+        # the refusals that come later (bad password, client id).
+        b = self.start({"persistence": "false"})
+        raw = RawClient(b)
+        level42 = connect_packet("lvl42", version=V311)
+        level42 = level42[:8] + bytes([42]) + level42[9:]  # after 0x10, length, "MQTT"
+        raw.send(level42)
+        closed, _ = raw.wait_closed()
+        raw.close()
+        self.assertTrue(closed)
+        wait_until(lambda: "refused" in self.log_text(b), what="the refusal logged")
+        self.assertRegex(self.log_text(b), r"Client <unknown> from 127\.0\.0\.1:\d+ refused: "
+                                           r"Unsupported Protocol Version\n")
+        # A socket that closes without a byte is not a refusal.
+        quiet = RawClient(b)
+        quiet.close()
+        time.sleep(QUIET)
+        self.assertEqual(self.log_text(b).count("refused"), 1)
+
     def test_log_dest_topic_publishes_lines_under_sys_broker_log(self):
         b = Broker({"persistence": "false"})
         b.settings = ["log_dest topic", "log_dest stderr", "persistence false"]
