@@ -92,8 +92,9 @@ class ListenerMaxConnections(ConnectionCase):
     broker_settings = ["max_connections 2"]  # follows the test's listener line
 
     def test_third_connection_is_closed_at_once_and_logged(self):
-        a = self.connected("a")
-        self.connected("b")
+        # The harness's start-up probe may not be gone yet: wait for places.
+        a = self.connect_eventually("a")
+        self.connect_eventually("b")
         self.assert_refused_at_accept()
         self.assertTrue(log_matches(self.broker, r"Connection from 127\.0\.0\.1:\d+ on listener "
                                                  r"127\.0\.0\.1:\d+ refused: max_connections 2 "
