@@ -1,6 +1,7 @@
 #include "net/io_workers.hpp"
 
 #include <memory>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,8 +20,10 @@ io_workers::io_workers(unsigned count) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
   }
-  for (unsigned i = 0; i < count; ++i)
+  for (unsigned i = 0; i < count; ++i) {
     coalescers_.push_back(std::make_unique<write_coalescer>(*this, i));
+    inboxes_.push_back(std::make_unique<inbox>());
+  }
 }
 
 io_workers::~io_workers() {
@@ -29,7 +32,29 @@ io_workers::~io_workers() {
 
 void io_workers::post(unsigned index, std::function<void()> fn) {
   if (this_worker < coalescers_.size()) coalescers_[this_worker]->flush_posts_to(index);
-  boost::asio::post(*contexts_[index], std::move(fn));
+  auto& box = *inboxes_[index];
+  bool first;
+  {
+    std::lock_guard lock(box.mutex);
+    box.tasks.push_back(std::move(fn));
+    first = !std::exchange(box.drain_posted, true);
+  }
+  if (first) boost::asio::post(*contexts_[index], [this, index] { drain(index); });
+}
+
+void io_workers::drain(unsigned index) {
+  auto& box = *inboxes_[index];
+  // Per thread, and only this worker's thread drains this inbox; a task
+  // never drains (it may post, which lands in the inbox for a later drain).
+  thread_local std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(box.mutex);
+    batch.swap(box.tasks);
+    box.drain_posted = false;
+  }
+  for (auto& task : batch)
+    task();
+  batch.clear();
 }
 
 void io_workers::post_after(unsigned index, std::chrono::milliseconds delay,
@@ -73,6 +98,20 @@ void io_workers::stop() {
 
 void io_workers::destroy_contexts() {
   coalescers_.clear();
+  // Tasks never drained, dropped while the contexts their captures may
+  // refer to still exist; one whose destructor posts lands in an inbox
+  // again, hence the loop.
+  for (bool any = true; any;) {
+    any = false;
+    for (auto& box : inboxes_) {
+      std::vector<std::function<void()>> dropped;
+      {
+        std::lock_guard lock(box->mutex);
+        dropped.swap(box->tasks);
+      }
+      any = any || !dropped.empty();
+    }
+  }
   guards_.clear();
   contexts_.clear();
 }

@@ -1,10 +1,12 @@
 #pragma once
 // N worker threads, each running its own io_context (STYLE.md section 3):
-// a connection is pinned to one worker for life, and cross-worker work is
-// an asio::post to the target's context. Implements the session layer's
-// worker_pool so the broker core stays free of Asio.
+// a connection is pinned to one worker for life, and cross-worker work
+// goes to the target's inbox, drained by one asio::post to its context. Implements the session
+// layer's worker_pool so the broker core stays free of Asio.
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -45,7 +47,23 @@ class io_workers final : public broker::worker_pool {
 
  private:
   using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  // What other threads post() to a worker waits here, in order, and one
+  // asio::post runs all of it: only the post that finds the inbox empty
+  // pays for Asio's operation and for waking the worker. A worker fed one
+  // message at a time by another (fan-in QoS 1 publishers on the other
+  // worker) thus drains whatever arrived meanwhile in one go, without any
+  // message waiting for a batch to fill.
+  struct inbox {
+    std::mutex mutex;
+    std::vector<std::function<void()>> tasks;
+    bool drain_posted = false;
+  };
+  void drain(unsigned index);
+
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  // After contexts_: destroyed first, while the contexts their tasks'
+  // captures may refer to still exist.
+  std::vector<std::unique_ptr<inbox>> inboxes_;
   std::vector<work_guard> guards_;
   std::vector<std::unique_ptr<write_coalescer>> coalescers_;
   std::vector<std::thread> threads_;
