@@ -1,8 +1,9 @@
 #pragma once
 // N worker threads, each running its own io_context (STYLE.md section 3):
-// a connection is pinned to one worker for life, and cross-worker work
-// goes to the target's inbox, drained by one asio::post to its context. Implements the session
-// layer's worker_pool so the broker core stays free of Asio.
+// a connection is pinned to one worker for life, and cross-worker work goes
+// to the target's inbox, drained by one asio::post to its context.
+// Implements the session layer's worker_pool so the broker core stays free
+// of Asio.
 
 #include <functional>
 #include <memory>

@@ -144,7 +144,7 @@ class store_test : public ::testing::Test {
   // single submits may be split between batches by the writer's timing.
   std::uint64_t write(std::vector<store_op> ops) {
     sqlite_store s(path(), sync_level::normal);
-    const auto last = ops.empty() ? s.committed() : s.submit_all(ops);
+    const auto last = s.submit_all(ops);
     s.flush_and_stop();
     EXPECT_EQ(s.committed(), last);
     return last;
