@@ -77,6 +77,10 @@ std::string render_prometheus(const broker::sys_figures& f,
   w.one("tern_publish_sent_total", "counter", "PUBLISH packets sent.", f.publish_sent);
   w.one("tern_bytes_received_total", "counter", "Bytes received from clients.", f.bytes_received);
   w.one("tern_bytes_sent_total", "counter", "Bytes sent to clients.", f.bytes_sent);
+  w.one("tern_input_reads_total", "counter",
+        "Reads that returned client input; against tern_messages_received_total, how many "
+        "packets a read carries.",
+        f.input_reads);
   w.one("tern_sockets_opened_total", "counter", "Network connections opened.", f.sockets_opened);
   w.one("tern_connects_received_total", "counter", "CONNECT packets received.",
         f.connects_received);

@@ -38,6 +38,10 @@ class connection : public broker::client_transport, public wheel_member {
   virtual void on_deadline(clock::time_point now) = 0;
   // The write_coalescer's flush: write what was held.
   virtual void release_output() = 0;
+  // The write_coalescer's flush: read what arrived while input was held
+  // (write_coalescer::hold_input()). Transports that never hold input keep
+  // this default.
+  virtual void release_input() {}
   // Server teardown, workers stopped: closes the socket and lets go of
   // itself, so it is destroyed with the last handler that holds it.
   virtual void abandon() = 0;

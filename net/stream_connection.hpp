@@ -153,6 +153,8 @@ class stream_connection : public connection {
   unsigned worker_;
   std::uint32_t last_write_ms_;  // milliseconds_now() of the last write
   bool reading_ = false;
+  bool input_held_ = false;         // tcp_connection: waiting for the flush to read
+  bool low_watermark_set_ = false;  // tcp_connection: see held_low_watermark
   bool output_held_ = false;
   bool write_in_flight_ = false;
   bool write_posted_ = false;

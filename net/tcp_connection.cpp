@@ -14,6 +14,12 @@ namespace {
 // Bytes asked of the socket per read; large enough to take many small
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
+// While its input is held, a socket reports readiness only once this many
+// bytes wait (SO_RCVLOWAT): Asio keeps every socket in its epoll set, so
+// each packet arriving would otherwise wake the worker for nothing. A
+// non-blocking read still returns whatever is there. Below the default
+// receive buffer, which Linux would otherwise grow to twice this.
+constexpr int held_low_watermark = static_cast<int>(read_chunk);
 }  // namespace
 
 tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
@@ -36,8 +42,9 @@ void tcp_connection::shut_down() {
 // --- reading ---------------------------------------------------------------------
 
 void tcp_connection::do_read() {
-  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return;
+  if (reading_ || input_held_ || closing_ || finished_ || !handler_->wants_input()) return;
   reading_ = true;
+  if (low_watermark_set_) set_low_watermark(1);  // any byte wakes us again
   // Wait for readability rather than reading into a buffer of our own: the
   // bytes are then read into one buffer per worker, so an idle connection
   // holds no receive buffer (10,000 idle clients cost what their sockets do).
@@ -58,23 +65,61 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     finish();
     return;
   }
+  read_available();
+}
+
+void tcp_connection::release_input() {
+  input_held_ = false;
+  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return do_read();
+  read_available();
+}
+
+void tcp_connection::read_available() {
   thread_local std::array<std::uint8_t, read_chunk> buffer;
+  const auto previous = handler_->last_received();
+  bool read_any = false;
+  bool drained = false;
   // A few reads per wake-up at most, so one busy client cannot starve the
   // others on its worker.
   for (int round = 0; round < 4 && !finished_ && handler_->wants_input(); ++round) {
     boost::system::error_code read_ec;
     const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
-    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+      drained = true;
+      break;
+    }
     if (read_ec) {
       handler_->on_peer_closed();
       finish();
       return;
     }
-    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
-    if (n < buffer.size()) break;  // drained: skip the read that would say "would block"
+    read_any = true;
+    const auto now = clock::now();
+    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), now);
+    if (n < buffer.size()) {  // drained: skip the read that would say "would block"
+      drained = true;
+      break;
+    }
   }
   file_deadline();
+  // Busy: input arrived within two windows (a client read at every flush
+  // stays busy). A client flooding faster than a read per wake-up takes is
+  // not held: its socket is readable whenever we look.
+  const bool busy = read_any && handler_->last_received() - previous < 2 * write_coalescer::window;
+  if (busy && drained && !finished_ && !closing_ && handler_->input_may_wait() &&
+      handler_->wants_input()) {
+    if (!low_watermark_set_) set_low_watermark(held_low_watermark);
+    input_held_ = true;
+    set_.coalescer(worker_).hold_input(self(), clock::now() + write_coalescer::window);
+    return;
+  }
   do_read();
+}
+
+void tcp_connection::set_low_watermark(int bytes) {
+  boost::system::error_code ignored;  // at worst the worker wakes as before
+  socket_.set_option(asio::socket_base::receive_low_watermark(bytes), ignored);
+  low_watermark_set_ = bytes > 1;
 }
 
 // --- writing -----------------------------------------------------------------------

@@ -7,7 +7,8 @@
 // output_ready() only schedules a write with a post, so
 // every delivery this worker makes before it next polls I/O goes out in one
 // write; QoS 0 output of a connection that has just written waits for its
-// worker's write_coalescer. Deadlines are lazy: the connection is filed in its worker's
+// worker's write_coalescer, and so does the input of a client that keeps
+// sending QoS 0 and nothing else. Deadlines are lazy: the connection is filed in its worker's
 // deadline_wheel under the engine's next deadline, and when visited the
 // engine decides whether anything is due.
 //
@@ -40,6 +41,7 @@ class tcp_connection final : public stream_connection<tcp_connection> {
   void shut_down() override;
 
   void resume_input() override { do_read(); }
+  void release_input() override;
   std::size_t pending_output_bytes() const noexcept override {
     return unsent_ ? unsent_->size() : 0;
   }
@@ -49,6 +51,10 @@ class tcp_connection final : public stream_connection<tcp_connection> {
   auto executor() { return socket_.get_executor(); }
   void do_read();
   void on_readable(const boost::system::error_code& ec);
+  // Reads what the socket has, then waits for more: for readiness, or
+  // until the worker's next flush (a busy client sending only QoS 0).
+  void read_available();
+  void set_low_watermark(int bytes);
   void do_write();
   // Writes `out` straight away; true when the socket took all of it, else
   // the rest goes out asynchronously from unsent_ (or the connection failed).

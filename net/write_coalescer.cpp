@@ -39,8 +39,17 @@ void write_coalescer::hold(std::shared_ptr<connection> c, clock::time_point due)
   arm(due);
 }
 
+void write_coalescer::hold_input(std::shared_ptr<connection> c, clock::time_point due) {
+  held_input_.push_back(std::move(c));
+  arm(due);
+}
+
 void write_coalescer::defer_post(unsigned target, std::function<void()> fn) {
   auto& box = outbox_[target];
+  if (reading_inputs_) {  // flush() posts it once the held inputs are read
+    box.push_back(std::move(fn));
+    return;
+  }
   const auto now = clock::now();
   if (box.empty() && now - last_post_[target] >= window) {
     // Quiet until now: no reason to wait.
@@ -81,6 +90,14 @@ void write_coalescer::flush(const boost::system::error_code& ec) {
   armed_ = false;
   if (ec) return;  // destroyed with the server
   flush_scope scope;
+  // A connection read now may hold its input again: that lands in
+  // held_input_ and arms the next flush.
+  reading_.swap(held_input_);
+  reading_inputs_ = true;
+  for (auto& c : reading_)
+    c->release_input();
+  reading_inputs_ = false;
+  reading_.clear();
   for (unsigned target = 0; target < outbox_.size(); ++target)
     flush_posts_to(target);
   flushing_.swap(held_);

@@ -57,6 +57,7 @@ struct broker_stats {
   sharded_counter publish_sent;
   sharded_counter bytes_received;
   sharded_counter bytes_sent;
+  sharded_counter input_reads;        // reads that returned client input (on_bytes calls)
   sharded_counter sockets_opened;     // connections of any transport, bridges' included
   sharded_counter connects_received;  // CONNECT packets, accepted or not
   std::atomic<std::uint64_t> clients_connected{0};

@@ -43,6 +43,7 @@ const std::string& client_handler::remote_address() const noexcept {
 
 void client_handler::on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now) {
   broker_stats::add(broker_.stats().bytes_received, bytes.size());
+  broker_stats::add(broker_.stats().input_reads);
   const auto mark = broker::durable_mark();
   engine_.on_bytes(bytes, now);
   process_events();
@@ -72,9 +73,14 @@ void client_handler::on_peer_closed() {
 }
 
 void client_handler::process_events() {
-  // A local batch: its storage is freed on return, so a connection between
-  // packets keeps no event buffer (an engine_event is ~500 bytes).
+  // A local batch, handed back to the engine for reuse on return, so a
+  // connection between packets keeps no event buffer (an engine_event is
+  // ~500 bytes).
   std::vector<mqtt::engine_event> events;
+  struct give_back {
+    std::vector<mqtt::engine_event>& events;
+    ~give_back() { mqtt::server_engine::recycle_events(std::move(events)); }
+  } recycle{events};
   while (engine_.take_events(events)) {
     for (auto& event : events) {
       std::visit(overloaded{

@@ -51,6 +51,8 @@ class client_handler : public std::enable_shared_from_this<client_handler> {
   void take_output(std::vector<std::uint8_t>& out);
   std::size_t output_size() const noexcept { return engine_.output_size(); }
   bool output_urgent() const noexcept { return engine_.output_urgent(); }
+  bool input_may_wait() const noexcept { return engine_.input_may_wait(); }
+  clock::time_point last_received() const noexcept { return engine_.last_received(); }
   std::optional<clock::time_point> next_deadline() const { return engine_.next_deadline(); }
   // Whether reading more input makes sense (false while CONNECT is being
   // decided and after close).

@@ -85,6 +85,7 @@ sys_figures collect_figures(broker& b, const store::durable_store* store,
   f.publish_sent = broker_stats::get(s.publish_sent);
   f.bytes_received = broker_stats::get(s.bytes_received);
   f.bytes_sent = broker_stats::get(s.bytes_sent);
+  f.input_reads = broker_stats::get(s.input_reads);
   f.sockets_opened = broker_stats::get(s.sockets_opened);
   f.connects_received = broker_stats::get(s.connects_received);
   f.subscriptions = b.subscription_count();

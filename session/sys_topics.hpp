@@ -32,6 +32,7 @@ struct sys_figures {
   std::uint64_t messages_received = 0, messages_sent = 0;  // every MQTT packet
   std::uint64_t publish_received = 0, publish_sent = 0;
   std::uint64_t bytes_received = 0, bytes_sent = 0;
+  std::uint64_t input_reads = 0;
   std::uint64_t sockets_opened = 0, connects_received = 0;
   std::uint64_t subscriptions = 0, retained = 0;
   std::uint64_t heap_current = 0, heap_maximum = 0;  // bytes allocated by malloc

@@ -34,6 +34,9 @@ struct fixed_header {
   std::uint32_t packet_size() const noexcept { return size + remaining_length; }
 };
 
+// A PUBLISH's QoS in its fixed header's flags.
+constexpr std::uint8_t publish_qos_bits = 0b0110;
+
 // Reads the fixed header at the start of `data`.
 // - empty optional: fewer bytes than a complete fixed header (need more);
 // - malformed_packet: packet type 0, reserved flag bits wrong

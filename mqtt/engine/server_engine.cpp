@@ -82,15 +82,33 @@ server_engine::server_engine(const engine_limits& limits, steady_time now)
 void server_engine::on_bytes(std::span<const std::uint8_t> bytes, steady_time now) {
   if (bytes.empty() || phase_ == phase::closed) return;
   last_received_ = now;
+  input_seen_ = {};
+  auto& spare = spare_events();
+  if (events_.capacity() == 0) events_.swap(spare);
   if (!has_buffered_input()) {
     // Nothing buffered: parse straight from the caller's bytes and keep only
     // an incomplete tail, so a connection between packets holds no buffer.
     const std::size_t used = parse(bytes, now);
     if (used < bytes.size() && phase_ != phase::closed) append_input(bytes.subspan(used));
-    return;
+  } else {
+    append_input(bytes);
+    process_buffered(now);
   }
-  append_input(bytes);
-  process_buffered(now);
+  if (events_.empty() && spare.capacity() == 0) events_.swap(spare);  // nothing to take
+}
+
+std::vector<engine_event>& server_engine::spare_events() {
+  thread_local std::vector<engine_event> spare;
+  return spare;
+}
+
+void server_engine::recycle_events(std::vector<engine_event>&& events) {
+  // Kept up to a bound: a read of tiny packets can raise thousands.
+  constexpr std::size_t kept_capacity = 256;
+  events.clear();
+  auto& spare = spare_events();
+  if (events.capacity() > spare.capacity() && events.capacity() <= kept_capacity)
+    spare.swap(events);
 }
 
 server_engine::occasional_state& server_engine::occasional() {
@@ -135,6 +153,11 @@ std::size_t server_engine::parse(std::span<const std::uint8_t> data, steady_time
       break;  // kept for on_timer
     const auto body = pending.subspan(h.size, h.remaining_length);
     used += h.packet_size();
+    if (h.type == packet_type::publish && (h.flags & publish_qos_bits) == 0) {
+      input_seen_.qos0_publish = true;
+    } else {
+      input_seen_.other = true;
+    }
 
     if (h.type == packet_type::connect && phase_ == phase::connected) {
       protocol_violation(reason_code::protocol_error);  // [MQTT-3.1.0-2]

@@ -213,9 +213,22 @@ class server_engine {
   // windows pace the traffic) must go out at once, while QoS 0 messages
   // may wait a moment to share a write with the next ones.
   bool output_urgent() const noexcept { return urgent_output_; }
+  // True when the last on_bytes() handled only QoS 0 PUBLISHes (at least
+  // one): nothing in it awaits an answer, so the network layer may let this
+  // client's next input wait a moment to share a wake-up with others'.
+  bool input_may_wait() const noexcept {
+    return phase_ == phase::connected && input_seen_.qos0_publish && !input_seen_.other;
+  }
+  // When input last arrived (on_bytes()).
+  steady_time last_received() const noexcept { return last_received_; }
   // Swaps the pending events into `out` (cleared first); false, and no
   // swap, when there are none.
   bool take_events(std::vector<engine_event>& out);
+  // Hands `events`, taken with take_events() and handled, back for reuse:
+  // the next on_bytes() on this thread raises its events into that storage,
+  // so a busy worker neither allocates nor regrows an event buffer for
+  // every read, while a connection between reads still keeps none.
+  static void recycle_events(std::vector<engine_event>&& events);
   std::optional<steady_time> next_deadline() const noexcept;
 
   // --- state --------------------------------------------------------------
@@ -303,6 +316,11 @@ class server_engine {
   bool problem_information_ = true;
   bool session_expiry_was_zero_ = true;
   bool urgent_output_ = false;
+  // What the last on_bytes() handled, for input_may_wait().
+  struct {
+    bool qos0_publish = false;
+    bool other = false;
+  } input_seen_;
   steady_time last_received_;
   steady_time connected_at_;
 
@@ -335,6 +353,8 @@ class server_engine {
 
   std::vector<std::uint8_t> out_;
   std::vector<engine_event> events_;
+  // This thread's storage for recycle_events().
+  static std::vector<engine_event>& spare_events();
 };
 
 }  // namespace tern::mqtt
