@@ -72,6 +72,11 @@ void io_workers::post_deferred(unsigned index, std::function<void()> fn) {
   coalescers_[this_worker]->defer_post(index, std::move(fn));
 }
 
+std::function<void()>* io_workers::unsent_deferred(unsigned index) {
+  if (this_worker >= coalescers_.size()) return nullptr;
+  return coalescers_[this_worker]->unsent_to(index);
+}
+
 unsigned io_workers::current() const noexcept {
   return this_worker;
 }

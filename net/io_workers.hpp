@@ -31,6 +31,7 @@ class io_workers final : public broker::worker_pool {
   // QoS 0 deliveries: batched per target by the posting worker's
   // write_coalescer, in order with its post()s.
   void post_deferred(unsigned index, std::function<void()> fn) override;
+  std::function<void()>* unsent_deferred(unsigned index) override;
   unsigned current() const noexcept override;
 
   boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }

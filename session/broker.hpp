@@ -183,6 +183,12 @@ class broker {
     mqtt::delivery d;
     offline_place place = offline_place::none;
   };
+  // Deliveries routed on one worker for sessions on another, run there.
+  struct remote_batch {
+    broker* owner;
+    std::vector<target> targets;
+    void operator()();
+  };
   void end_session(const session_ptr& s);  // on s's owner
   // Writes the session's record when it outlives its connection; removes
   // it when it no longer does.

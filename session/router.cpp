@@ -1,6 +1,8 @@
 // Subscriptions, retained messages and the delivery path.
 #include <algorithm>
 #include <cstddef>
+#include <functional>
+#include <iterator>
 #include <utility>
 
 #include "mqtt/codec/topic.hpp"
@@ -323,18 +325,26 @@ bool broker::dispatch(std::vector<target>& targets,
     const bool may_wait = std::all_of(remote[w].begin(), remote[w].end(), [](const target& t) {
       return t.d.qos == mqtt::qos::at_most_once;
     });
-    auto run = [this, batch = std::move(remote[w])]() mutable {
-      for (auto& t : batch)
-        deliver(t.s, std::move(t.d), t.place);
-    };
     if (may_wait) {
-      workers_.post_deferred(w, std::move(run));
+      // Joins the batch still waiting for that worker, if there is one:
+      // a busy publisher's messages then cost one task per wake-up.
+      std::function<void()>* unsent = workers_.unsent_deferred(w);
+      if (auto* batch = unsent != nullptr ? unsent->target<remote_batch>() : nullptr) {
+        std::move(remote[w].begin(), remote[w].end(), std::back_inserter(batch->targets));
+      } else {
+        workers_.post_deferred(w, remote_batch{this, std::move(remote[w])});
+      }
     } else {
-      workers_.post(w, std::move(run));
+      workers_.post(w, remote_batch{this, std::move(remote[w])});
     }
     remote[w].clear();
   }
   return hold;
+}
+
+void broker::remote_batch::operator()() {
+  for (auto& t : targets)
+    owner->deliver(t.s, std::move(t.d), t.place);
 }
 
 void broker::store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops) {

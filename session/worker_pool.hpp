@@ -28,6 +28,12 @@ class worker_pool {
   virtual void post_deferred(unsigned index, std::function<void()> fn) {
     post(index, std::move(fn));
   }
+  // The last task the calling worker gave post_deferred() for `index` that
+  // has not left yet, or null. The caller may add work to it (after
+  // checking with std::function::target that it is of its own kind): the
+  // work then runs in that task's place in the order, with no task of its
+  // own to allocate and run.
+  virtual std::function<void()>* unsent_deferred(unsigned /*index*/) { return nullptr; }
   // The worker the calling thread belongs to (undefined off the workers).
   virtual unsigned current() const noexcept = 0;
 };

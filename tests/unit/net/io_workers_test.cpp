@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -83,6 +84,54 @@ TEST(IoWorkers, APostFromARunningTaskRunsAfterIt) {
   workers.stop();
   std::lock_guard lock(mutex);
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  workers.destroy_contexts();
+}
+
+// A worker's deferred posts to another wait in its write_coalescer while it
+// posted there less than a window ago; the last one still waiting can take
+// more work, which runs in its place: after what was deferred before it,
+// before what is posted after it.
+TEST(IoWorkers, AnUnsentDeferredTaskTakesMoreWorkInItsPlace) {
+  io_workers workers(2);
+  workers.start();
+  std::mutex mutex;
+  std::vector<int> order;
+  std::atomic<bool> done{false};
+  struct appendable {
+    std::vector<int> values;
+    std::vector<int>* order;
+    std::mutex* mutex;
+    void operator()() const {
+      std::lock_guard lock(*mutex);
+      order->insert(order->end(), values.begin(), values.end());
+    }
+  };
+  bool none_before = false;
+  bool merged = false;
+  workers.post(0, [&] {
+    none_before = workers.unsent_deferred(1) == nullptr;
+    // The first goes at once (worker 1 was quiet); the second waits.
+    workers.post_deferred(1, appendable{{1}, &order, &mutex});
+    workers.post_deferred(1, appendable{{2}, &order, &mutex});
+    std::function<void()>* unsent = workers.unsent_deferred(1);
+    auto* task = unsent != nullptr ? unsent->target<appendable>() : nullptr;
+    merged = task != nullptr;
+    if (task != nullptr) task->values.push_back(3);
+    // An immediate post sends what waits first, so it runs after it.
+    workers.post(1, [&] {
+      {
+        std::lock_guard lock(mutex);
+        order.push_back(4);
+      }
+      done = true;
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return done.load(); }));
+  workers.stop();
+  EXPECT_TRUE(none_before);
+  EXPECT_TRUE(merged) << "the second deferred task waited and could take more";
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
   workers.destroy_contexts();
 }
 
