@@ -84,7 +84,7 @@ void client_handler::process_events() {
   while (engine_.take_events(events)) {
     for (auto& event : events) {
       std::visit(overloaded{
-                     [&](mqtt::connect_requested& e) { on_connect(e.packet); },
+                     [&](mqtt::connect_requested& e) { on_connect(*e.packet); },
                      [&](mqtt::publish_received& e) { on_publish(e.packet); },
                      [&](mqtt::subscribe_requested& e) { on_subscribe(e.packet, e.refused); },
                      [&](mqtt::unsubscribe_requested& e) { on_unsubscribe(e.packet); },

@@ -326,7 +326,7 @@ void server_engine::handle_connect(connect&& c) {
     return reject(reason_code::topic_name_invalid, std::move(why));
   }
   phase_ = phase::authorizing;
-  events_.emplace_back(connect_requested{std::move(c)});
+  events_.emplace_back(connect_requested{std::make_unique<connect>(std::move(c))});
 }
 
 void server_engine::accept(session_state& state, bool session_present,

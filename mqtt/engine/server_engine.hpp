@@ -103,7 +103,9 @@ struct engine_limits {
 
 // Events raised for the layer above, in the order they happened.
 struct connect_requested {
-  mqtt::connect packet;
+  // Boxed: a CONNECT is twice the size of any other event, and every event
+  // takes the variant's size in the buffers a read fills.
+  std::unique_ptr<mqtt::connect> packet;
 };
 struct publish_received {
   mqtt::publish packet;  // topic alias already resolved; QoS > 0 awaits acknowledge_publish()

@@ -185,13 +185,13 @@ class broker_double {
 
   void on(mqtt::connect_requested& e) {
     // A password of "reject" is refused, so the fuzzer can reach reject().
-    if (e.packet.password == "reject")
+    if (e.packet->password == "reject")
       return engine_.reject(mqtt::reason_code::bad_user_name_or_password);
     // Without Clean Start the session resumes with three messages in flight
     // (ids 1, 2, 3: awaiting PUBACK, PUBREC, PUBCOMP). accept() resends
     // them before it reads what the client pipelined, so acknowledgements
     // in the input find them.
-    const bool resume = !e.packet.clean_start;
+    const bool resume = !e.packet->clean_start;
     if (resume) restore_session();
     engine_.accept(state_, resume, {});
   }

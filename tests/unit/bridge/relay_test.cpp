@@ -181,7 +181,7 @@ TEST_F(relay_test, RemoteRefusingTheBridgeMarkerIsTriedAgainWithout) {
     std::vector<engine_event> events;
     remote.take_events(events);
     auto* c = events.empty() ? nullptr : std::get_if<connect_requested>(&events.front());
-    return c ? std::optional<mqtt::connect>(c->packet) : std::nullopt;
+    return c ? std::optional<mqtt::connect>(*c->packet) : std::nullopt;
   };
   relay_.remote_opened(now_);
   const auto first = sent_connect();
@@ -223,10 +223,10 @@ TEST_F(relay_test, PrimingSubscribesTheLocalSessionThenLeavesItOffline) {
   ASSERT_EQ(got.size(), 1u);
   auto* c = std::get_if<connect_requested>(&got[0]);
   ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->packet.client_id, "l");
-  EXPECT_FALSE(c->packet.clean_start);
-  EXPECT_EQ(c->packet.properties.session_expiry_interval, 0xFFFFFFFFu) << "persistent";
-  EXPECT_EQ(c->packet.properties.receive_maximum, 1) << "at most one queued message comes";
+  EXPECT_EQ(c->packet->client_id, "l");
+  EXPECT_FALSE(c->packet->clean_start);
+  EXPECT_EQ(c->packet->properties.session_expiry_interval, 0xFFFFFFFFu) << "persistent";
+  EXPECT_EQ(c->packet->properties.receive_maximum, 1) << "at most one queued message comes";
 
   local_.accept(local_state_, true, {});
   local_.take_events(got);  // the SUBSCRIBE, read once the CONNECT was decided

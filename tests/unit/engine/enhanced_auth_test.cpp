@@ -10,10 +10,10 @@ using v = protocol_version;
 using engine_auth_test = engine_fixture;
 
 template <class T>
-T only(const std::vector<engine_event>& ev) {
+T only(std::vector<engine_event>&& ev) {
   EXPECT_EQ(ev.size(), 1u);
   EXPECT_TRUE(std::holds_alternative<T>(ev.at(0)));
-  return std::get<T>(ev.at(0));
+  return std::get<T>(std::move(ev.at(0)));
 }
 
 auth auth_packet(reason_code reason, std::string method, std::string data) {
@@ -36,7 +36,7 @@ class authenticating : public engine_fixture {
     send(c, v::v5);
     const auto req = only<connect_requested>(events());
     ASSERT_EQ(*engine_.authentication_method(), "M");
-    ASSERT_EQ(req.packet.properties.authentication_data, "first");
+    ASSERT_EQ(req.packet->properties.authentication_data, "first");
     engine_.continue_authentication("server-first");
     const auto out = written(v::v5);
     ASSERT_EQ(out.size(), 1u);

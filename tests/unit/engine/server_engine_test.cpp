@@ -15,10 +15,10 @@ std::vector<std::uint8_t> output_bytes(server_engine& e) {
 
 // The one event raised, which must be a T (a copy: the vector is a temporary).
 template <class T>
-T only(const std::vector<engine_event>& ev) {
+T only(std::vector<engine_event>&& ev) {
   EXPECT_EQ(ev.size(), 1u);
   EXPECT_TRUE(std::holds_alternative<T>(ev.at(0)));
-  return std::get<T>(ev.at(0));
+  return std::get<T>(std::move(ev.at(0)));
 }
 
 using engine_test = engine_fixture;
@@ -38,7 +38,7 @@ TEST_F(engine_test, AcceptWritesConnackV311) {
   connect c;
   c.client_id = "a";
   send(c, v::v3_1_1);
-  EXPECT_EQ(only<connect_requested>(events()).packet.client_id, "a");
+  EXPECT_EQ(only<connect_requested>(events()).packet->client_id, "a");
   EXPECT_TRUE(output_bytes(engine_).empty()) << "nothing before the broker decides";
   engine_.accept(state_, true, {});
   // CONNACK, remaining length 2, session present, return code 0.
@@ -127,7 +127,7 @@ TEST_F(engine_test, BytesArrivingOneAtATime) {
     EXPECT_TRUE(events().empty()) << "complete after byte " << i;
   }
   engine_.on_bytes(std::span(&bytes.back(), 1), now_);
-  EXPECT_EQ(only<connect_requested>(events()).packet.client_id, "split");
+  EXPECT_EQ(only<connect_requested>(events()).packet->client_id, "split");
 }
 
 // --- keep alive -------------------------------------------------------------------
