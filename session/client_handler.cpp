@@ -269,8 +269,10 @@ void client_handler::on_publish(mqtt::publish& p) {
   std::vector<store::store_op> also_store;
   if (q == mqtt::qos::exactly_once && session_ && session_->stored.load(std::memory_order_relaxed))
     also_store.emplace_back(store::put_inbound_qos2{session_->id, id});
-  // Already paused: no need to register as a waiter again.
-  const auto waiter = publishing_paused_ ? nullptr : shared_from_this();
+  // Already paused: no need to register as a waiter again. QoS 0 never
+  // waits (nor do its copies, which are QoS 0 too).
+  const auto waiter =
+      publishing_paused_ || q == mqtt::qos::at_most_once ? nullptr : shared_from_this();
   const std::uint64_t sticky_key = config.shared_subscription_policy == shared_policy::sticky
                                        ? std::hash<std::string>{}(client_id())
                                        : 0;

@@ -329,10 +329,15 @@ bool broker::dispatch(std::vector<target>& targets,
       // Joins the batch still waiting for that worker, if there is one:
       // a busy publisher's messages then cost one task per wake-up.
       std::function<void()>* unsent = workers_.unsent_deferred(w);
-      if (auto* batch = unsent != nullptr ? unsent->target<remote_batch>() : nullptr) {
-        std::move(remote[w].begin(), remote[w].end(), std::back_inserter(batch->targets));
+      if (auto* waiting = unsent != nullptr ? unsent->target<remote_batch>() : nullptr) {
+        std::move(remote[w].begin(), remote[w].end(), std::back_inserter(waiting->targets));
       } else {
-        workers_.post_deferred(w, remote_batch{this, std::move(remote[w])});
+        remote_batch batch{this, {}};
+        // Room for a busy flush's messages, so that joining them rarely
+        // moves the batch.
+        batch.targets.reserve(std::max<std::size_t>(remote[w].size(), 64));
+        std::move(remote[w].begin(), remote[w].end(), std::back_inserter(batch.targets));
+        workers_.post_deferred(w, std::move(batch));
       }
     } else {
       workers_.post(w, remote_batch{this, std::move(remote[w])});
