@@ -75,7 +75,7 @@ void client_handler::on_peer_closed() {
 void client_handler::process_events() {
   // A local batch, handed back to the engine for reuse on return, so a
   // connection between packets keeps no event buffer (an engine_event is
-  // ~500 bytes).
+  // 256 bytes).
   std::vector<mqtt::engine_event> events;
   struct give_back {
     std::vector<mqtt::engine_event>& events;
