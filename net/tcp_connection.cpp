@@ -70,7 +70,8 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 
 void tcp_connection::release_input() {
   input_held_ = false;
-  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return do_read();
+  // Paused meanwhile (resume_input() reads again) or closing.
+  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return;
   read_available();
 }
 
@@ -94,8 +95,7 @@ void tcp_connection::read_available() {
       return;
     }
     read_any = true;
-    const auto now = clock::now();
-    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), now);
+    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
     if (n < buffer.size()) {  // drained: skip the read that would say "would block"
       drained = true;
       break;

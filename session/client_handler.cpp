@@ -77,10 +77,6 @@ void client_handler::process_events() {
   // connection between packets keeps no event buffer (an engine_event is
   // 256 bytes).
   std::vector<mqtt::engine_event> events;
-  struct give_back {
-    std::vector<mqtt::engine_event>& events;
-    ~give_back() { mqtt::server_engine::recycle_events(std::move(events)); }
-  } recycle{events};
   while (engine_.take_events(events)) {
     for (auto& event : events) {
       std::visit(overloaded{
@@ -117,6 +113,7 @@ void client_handler::process_events() {
                  event);
     }
   }
+  mqtt::server_engine::recycle_events(std::move(events));
 }
 
 // --- CONNECT ---------------------------------------------------------------------
