@@ -7,6 +7,7 @@
 // Thread: its worker only, except abandon() (main thread, workers stopped).
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -42,6 +43,9 @@ class connection : public broker::client_transport, public wheel_member {
   // (write_coalescer::hold_input()). Transports that never hold input keep
   // this default.
   virtual void release_input() {}
+  // Its socket's readiness changed (epoll event bits), for transports
+  // watched by their worker's readiness_poller.
+  virtual void on_ready(std::uint32_t /*events*/) {}
   // Server teardown, workers stopped: closes the socket and lets go of
   // itself, so it is destroyed with the last handler that holds it.
   virtual void abandon() = 0;

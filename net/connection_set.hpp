@@ -32,6 +32,7 @@ class connection_set {
 
   deadline_wheel<connection>& of(unsigned worker) { return *per_worker_[worker]; }
   write_coalescer& coalescer(unsigned worker) { return workers_.coalescer(worker); }
+  readiness_poller& poller(unsigned worker) { return workers_.poller(worker); }
 
   // Lets the connections of `worker` whose deadline passed act on it.
   void advance(unsigned worker, clock::time_point now);

@@ -49,6 +49,7 @@ void http_listener::stop() {
     boost::system::error_code ignored;
     s->acceptor.close(ignored);
   });
+  workers_.poller(0).wake();
 }
 
 void http_listener::do_accept() {

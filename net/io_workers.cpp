@@ -22,6 +22,7 @@ io_workers::io_workers(unsigned count) {
   }
   for (unsigned i = 0; i < count; ++i) {
     coalescers_.push_back(std::make_unique<write_coalescer>(*this, i));
+    pollers_.push_back(std::make_unique<readiness_poller>(*contexts_[i]));
     inboxes_.push_back(std::make_unique<inbox>());
   }
 }
@@ -39,7 +40,10 @@ void io_workers::post(unsigned index, std::function<void()> fn) {
     box.tasks.push_back(std::move(fn));
     first = !std::exchange(box.drain_posted, true);
   }
-  if (first) boost::asio::post(*contexts_[index], [this, index] { drain(index); });
+  if (first) {
+    boost::asio::post(*contexts_[index], [this, index] { drain(index); });
+    pollers_[index]->wake();
+  }
 }
 
 void io_workers::drain(unsigned index) {
@@ -85,7 +89,7 @@ void io_workers::start() {
   for (unsigned i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([this, i] {
       this_worker = i;
-      contexts_[i]->run();
+      pollers_[i]->run();
     });
   }
 }
@@ -93,8 +97,10 @@ void io_workers::start() {
 void io_workers::stop() {
   for (auto& g : guards_)
     g.reset();
-  for (auto& c : contexts_)
-    c->stop();
+  for (unsigned i = 0; i < contexts_.size(); ++i) {
+    contexts_[i]->stop();
+    pollers_[i]->wake();
+  }
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -118,6 +124,7 @@ void io_workers::destroy_contexts() {
     }
   }
   guards_.clear();
+  pollers_.clear();
   contexts_.clear();
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "net/readiness_poller.hpp"
 #include "net/write_coalescer.hpp"
 #include "session/worker_pool.hpp"
 
@@ -36,6 +37,7 @@ class io_workers final : public broker::worker_pool {
 
   boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }
   write_coalescer& coalescer(unsigned index) { return *coalescers_[index]; }
+  readiness_poller& poller(unsigned index) { return *pollers_[index]; }
   // The next worker for a new connection, in turn.
   unsigned next_for_connection() noexcept { return next_++ % size(); }
 
@@ -63,6 +65,8 @@ class io_workers final : public broker::worker_pool {
   void drain(unsigned index);
 
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  // After contexts_: each watches its socket set through its context.
+  std::vector<std::unique_ptr<readiness_poller>> pollers_;
   // After contexts_: destroyed first, while the contexts their tasks'
   // captures may refer to still exist.
   std::vector<std::unique_ptr<inbox>> inboxes_;

@@ -152,14 +152,16 @@ class stream_connection : public connection {
   std::string remote_;
   unsigned worker_;
   std::uint32_t last_write_ms_;  // milliseconds_now() of the last write
-  bool reading_ = false;
-  bool input_held_ = false;         // tcp_connection: waiting for the flush to read
-  bool low_watermark_set_ = false;  // tcp_connection: see held_low_watermark
-  bool output_held_ = false;
-  bool write_in_flight_ = false;
-  bool write_posted_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
+  // Bits rather than bools: they share a word with the fields above (and
+  // a derived class's first field may follow in the same word).
+  bool reading_ : 1 = false;            // tcp_connection: drained, waiting for an input edge
+  bool input_held_ : 1 = false;         // tcp_connection: waiting for the flush to read
+  bool low_watermark_set_ : 1 = false;  // tcp_connection: see held_low_watermark
+  bool output_held_ : 1 = false;
+  bool write_in_flight_ : 1 = false;
+  bool write_posted_ : 1 = false;
+  bool closing_ : 1 = false;
+  bool finished_ : 1 = false;
 };
 
 }  // namespace tern::net

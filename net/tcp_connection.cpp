@@ -1,9 +1,15 @@
 #include "net/tcp_connection.hpp"
 
-#include <boost/asio/bind_allocator.hpp>
-#include <boost/asio/write.hpp>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include "net/exact_allocator.hpp"
+#include <fcntl.h>
+#include <cerrno>
+
+#include <boost/asio/post.hpp>
+
+#include "net/readiness_poller.hpp"
 #include "session/broker.hpp"
 
 namespace tern::net {
@@ -15,23 +21,38 @@ namespace {
 // packets per system call.
 constexpr std::size_t read_chunk = 64 * 1024;
 // While its input is held, a socket reports readiness only once this many
-// bytes wait (SO_RCVLOWAT): Asio keeps every socket in its epoll set, so
-// each packet arriving would otherwise wake the worker for nothing. A
-// non-blocking read still returns whatever is there. Below the default
-// receive buffer, which Linux would otherwise grow to twice this.
+// bytes wait (SO_RCVLOWAT): each packet arriving would otherwise raise an
+// input edge and wake the worker for nothing. A read still returns
+// whatever is there. Below the default receive buffer, which Linux would
+// otherwise grow to twice this.
 constexpr int held_low_watermark = static_cast<int>(read_chunk);
+
+bool would_block(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK;
+}
 }  // namespace
 
 tcp_connection::tcp_connection(socket_type socket, broker::broker& b, unsigned worker,
                                connection_set& set)
-    : stream_connection(socket, b, worker, set), socket_(std::move(socket)) {
+    : stream_connection(socket, b, worker, set), executor_(socket.get_executor()) {
   boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  socket_.non_blocking(true, ignored);  // on_readable() reads until "would block"
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // Asio lets go of the socket (and of its state for it): from start() on,
+  // the worker's readiness_poller watches it.
+  fd_ = socket.release(ignored);
+  if (fd_ >= 0) ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+}
+
+tcp_connection::~tcp_connection() {
+  if (fd_ >= 0) ::close(fd_);  // never started
 }
 
 void tcp_connection::start() {
   begin();
+  if (fd_ < 0 || !set_.poller(worker_).add(fd_, *this)) {
+    lost();
+    return;
+  }
   do_read();
 }
 
@@ -39,86 +60,87 @@ void tcp_connection::shut_down() {
   handler_->kick(mqtt::reason_code::server_shutting_down);
 }
 
+void tcp_connection::on_ready(std::uint32_t events) {
+  if (finished_) return;  // closed after the poller's batch was taken
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && unsent_) write_unsent();
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) && reading_ && !finished_) {
+    reading_ = false;
+    read_available();
+  }
+}
+
 // --- reading ---------------------------------------------------------------------
+
+void tcp_connection::resume_input() {
+  // Called from the handler's own code: read once it has returned.
+  asio::post(executor_, [self = self()] { self->do_read(); });
+}
 
 void tcp_connection::do_read() {
   if (reading_ || input_held_ || closing_ || finished_ || !handler_->wants_input()) return;
-  reading_ = true;
-  if (low_watermark_set_) set_low_watermark(1);  // any byte wakes us again
-  // Wait for readability rather than reading into a buffer of our own: the
-  // bytes are then read into one buffer per worker, so an idle connection
-  // holds no receive buffer (10,000 idle clients cost what their sockets do).
-  // Allocated at its exact size: it stays pending while the connection is
-  // idle (see exact_allocator).
-  socket_.async_wait(socket_type::wait_read,
-                     asio::bind_allocator(exact_allocator<void>(),
-                                          [self = self()](const boost::system::error_code& ec) {
-                                            self->on_readable(ec);
-                                          }));
-}
-
-void tcp_connection::on_readable(const boost::system::error_code& ec) {
-  reading_ = false;
-  if (ec) {
-    if (ec == asio::error::operation_aborted && finished_) return;
-    handler_->on_peer_closed();
-    finish();
-    return;
-  }
   read_available();
 }
 
 void tcp_connection::release_input() {
   input_held_ = false;
-  // Paused meanwhile (resume_input() reads again) or closing.
-  if (reading_ || closing_ || finished_ || !handler_->wants_input()) return;
-  read_available();
+  do_read();  // unless paused meanwhile (resume_input() reads then) or closing
 }
 
 void tcp_connection::read_available() {
+  // One buffer per worker: an idle connection holds no receive buffer
+  // (10,000 idle clients cost what their sockets do).
   thread_local std::array<std::uint8_t, read_chunk> buffer;
   const auto previous = handler_->last_received();
   bool read_any = false;
   bool drained = false;
-  // A few reads per wake-up at most, so one busy client cannot starve the
+  // A few reads per turn at most, so one busy client cannot starve the
   // others on its worker.
   for (int round = 0; round < 4 && !finished_ && handler_->wants_input(); ++round) {
-    boost::system::error_code read_ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
-    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n < 0 && would_block(errno)) {
       drained = true;
       break;
     }
-    if (read_ec) {
-      handler_->on_peer_closed();
-      finish();
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {  // failed, or the peer closed its side
+      lost();
       return;
     }
     read_any = true;
-    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), n), clock::now());
-    if (n < buffer.size()) {  // drained: skip the read that would say "would block"
+    const auto size = static_cast<std::size_t>(n);
+    handler_->on_bytes(std::span<const std::uint8_t>(buffer.data(), size), clock::now());
+    // Drained: skip the read that would say "would block". Bytes arriving
+    // after this read raise an input edge of their own.
+    if (size < buffer.size()) {
       drained = true;
       break;
     }
   }
   file_deadline();
+  if (finished_ || closing_ || !handler_->wants_input()) return;  // resume_input() reads on
+  if (!drained) {  // more than a turn's worth waits: read on after the others
+    asio::post(executor_, [self = self()] { self->do_read(); });
+    return;
+  }
   // Busy: input arrived within two windows (a client read at every flush
-  // stays busy). A client flooding faster than a read per wake-up takes is
-  // not held: its socket is readable whenever we look.
+  // stays busy). A client flooding faster than a turn takes is not held:
+  // its socket is never drained.
   const bool busy = read_any && handler_->last_received() - previous < 2 * write_coalescer::window;
-  if (busy && drained && !finished_ && !closing_ && handler_->input_may_wait() &&
-      handler_->wants_input()) {
+  if (busy && handler_->input_may_wait()) {
     if (!low_watermark_set_) set_low_watermark(held_low_watermark);
     input_held_ = true;
     set_.coalescer(worker_).hold_input(self(), clock::now() + write_coalescer::window);
     return;
   }
-  do_read();
+  reading_ = true;  // until the next input edge
+  // Any byte raises an edge again; Linux raises one at once for bytes
+  // already waiting.
+  if (low_watermark_set_) set_low_watermark(1);
 }
 
 void tcp_connection::set_low_watermark(int bytes) {
-  boost::system::error_code ignored;  // at worst the worker wakes as before
-  socket_.set_option(asio::socket_base::receive_low_watermark(bytes), ignored);
+  // At worst the worker wakes as before.
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
   low_watermark_set_ = bytes > 1;
 }
 
@@ -142,45 +164,58 @@ void tcp_connection::do_write() {
 }
 
 bool tcp_connection::write_directly(std::vector<std::uint8_t>& out) {
-  // The socket is non-blocking and usually takes everything at once; only
-  // what it refuses needs an asynchronous write (and a completion to run).
-  boost::system::error_code ec;
-  std::size_t n = socket_.write_some(asio::buffer(out), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    n = 0;
-    ec = {};
-  }
-  if (ec) {
-    handler_->on_peer_closed();
-    finish();
+  // The socket usually takes everything at once; only what it refuses
+  // waits for output edges.
+  ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+  if (n < 0 && would_block(errno)) n = 0;
+  if (n < 0) {
+    lost();
     return false;
   }
-  broker::broker_stats::add(broker_.stats().bytes_sent, n);
-  if (n == out.size()) return true;
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
-  unsent_ = std::make_unique<std::vector<std::uint8_t>>(std::move(out));
+  const auto sent = static_cast<std::size_t>(n);
+  broker::broker_stats::add(broker_.stats().bytes_sent, sent);
+  if (sent == out.size()) return true;
+  unsent_ = std::make_unique<pending_write>(pending_write{std::move(out), sent});
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(*unsent_),
-                    [self = self()](const boost::system::error_code& write_ec, std::size_t sent) {
-                      self->on_write(write_ec, sent);
-                    });
   return false;
 }
 
-void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
-  write_in_flight_ = false;
-  unsent_.reset();
-  broker::broker_stats::add(broker_.stats().bytes_sent, n);
-  if (ec) {
-    handler_->on_peer_closed();
-    finish();
-    return;
+void tcp_connection::write_unsent() {
+  auto& w = *unsent_;
+  while (w.written < w.bytes.size()) {
+    const ssize_t n =
+        ::send(fd_, w.bytes.data() + w.written, w.bytes.size() - w.written, MSG_NOSIGNAL);
+    if (n < 0 && would_block(errno)) return;  // the next output edge
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      lost();
+      return;
+    }
+    w.written += static_cast<std::size_t>(n);
+    broker::broker_stats::add(broker_.stats().bytes_sent, static_cast<std::size_t>(n));
   }
+  unsent_.reset();
+  write_in_flight_ = false;
   do_write();
 }
 
+// --- closing -----------------------------------------------------------------------
+
+void tcp_connection::lost() {
+  handler_->on_peer_closed();
+  finish();
+}
+
 void tcp_connection::finish() {
-  finish_with(socket_);
+  // Closing the socket takes it out of the poller's set.
+  if (finished_) return;
+  finished_ = true;
+  if (fd_ >= 0) {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  self_.reset();  // may destroy this
 }
 
 }  // namespace tern::net

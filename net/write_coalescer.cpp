@@ -72,6 +72,7 @@ void write_coalescer::send_batch(unsigned target) {
     for (auto& fn : batch)
       fn();
   });
+  workers_.poller(target).wake();
   outbox_[target].clear();
 }
 
