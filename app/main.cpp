@@ -39,7 +39,7 @@ namespace {
 void publish_log_lines(const std::shared_ptr<tern::app::topic_log_sink>& sink,
                        tern::net::server& server) {
   sink->attach([sink, &server] {
-    boost::asio::post(server.workers().context(0), [sink, &server] {
+    server.workers().post(0, [sink, &server] {
       auto& broker = server.core();
       sink->drain([&broker](tern::app::log_publication&& line) {
         tern::mqtt::publish p;
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
            ready});
 #endif
       // Runs once the workers do, i.e. when the listeners accept.
-      boost::asio::post(server.workers().context(0), [ready] {
+      server.workers().post(0, [ready] {
         ready->store(true);
         tern::app::sd_notify("READY=1");
       });

@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "session/broker.hpp"
@@ -39,7 +38,7 @@ bridge::bridge(bridge_options options, broker::broker& b, asio::io_context& cont
       idle_timer_(context) {}
 
 void bridge::start() {
-  asio::post(context_, [self = shared_from_this()] {
+  broker_.workers().post(worker_, [self = shared_from_this()] {
     if (self->options_.notifications) self->notify_locally(false);
     if (!self->policy_.waits_for_queue()) return self->connect_next();
     // Lazy: the local session must exist and be subscribed before the
@@ -50,7 +49,7 @@ void bridge::start() {
 }
 
 void bridge::stop() {
-  asio::post(context_, [self = shared_from_this()] {
+  broker_.workers().post(worker_, [self = shared_from_this()] {
     self->stopped_ = true;
     self->restart_timer_.cancel();
     self->idle_timer_.cancel();
@@ -62,7 +61,7 @@ void bridge::stop() {
 void bridge::reload_tls() {
 #ifdef TERN_WITH_TLS
   if (!options_.tls) return;
-  asio::post(context_, [self = shared_from_this()] {
+  broker_.workers().post(worker_, [self = shared_from_this()] {
     try {
       self->reloaded_tls_context_ = tls::build_client_context(*self->options_.tls);
       spdlog::info(

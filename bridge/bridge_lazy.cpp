@@ -1,7 +1,6 @@
 // start_type lazy: the bridge waits for its local session's queue and
 // leaves when idle (the decisions are start_policy's).
 #include <spdlog/spdlog.h>
-#include <boost/asio/post.hpp>
 
 #include "bridge/bridge.hpp"
 #include "session/broker.hpp"
@@ -19,10 +18,12 @@ constexpr std::chrono::milliseconds queue_poll{200};
 void bridge::look_at_queue() {
   if (stopped_) return;
   // The count is read on the session's owner worker and comes back here.
-  broker_.count_waiting(options_.local_clientid, [self = shared_from_this(),
-                                                  generation = generation_](std::uint64_t n) {
-    asio::post(self->context_, [self, generation, n] { self->on_queue_count(generation, n); });
-  });
+  broker_.count_waiting(options_.local_clientid,
+                        [self = shared_from_this(), generation = generation_](std::uint64_t n) {
+                          self->broker_.workers().post(self->worker_, [self, generation, n] {
+                            self->on_queue_count(generation, n);
+                          });
+                        });
 }
 
 void bridge::on_queue_count(std::uint64_t generation, std::uint64_t waiting) {

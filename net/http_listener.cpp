@@ -45,18 +45,17 @@ void http_listener::start() {
 
 void http_listener::stop() {
   state_->stopping->store(true, std::memory_order_relaxed);
-  asio::post(workers_.context(0), [s = state_] {
+  workers_.post(0, [s = state_] {
     boost::system::error_code ignored;
     s->acceptor.close(ignored);
   });
-  workers_.poller(0).wake();
 }
 
 void http_listener::do_accept() {
   const unsigned worker = workers_.next_for_connection();
   state_->acceptor.async_accept(
       workers_.context(worker),
-      [this, s = state_](const boost::system::error_code& ec, accepted_socket socket) {
+      [this, s = state_, worker](const boost::system::error_code& ec, accepted_socket socket) {
         if (ec == asio::error::operation_aborted || s->stopping->load()) return;
         if (ec) {
           // Out of file descriptors, typically: pause rather than spin.
@@ -70,8 +69,8 @@ void http_listener::do_accept() {
         }
         // The socket is bound to its worker's context: the session runs there.
         auto moved = std::make_shared<accepted_socket>(std::move(socket));
-        asio::post(moved->get_executor(),
-                   [s, moved] { start_http_session(std::move(*moved), s->service, s->stopping); });
+        workers_.post(
+            worker, [s, moved] { start_http_session(std::move(*moved), s->service, s->stopping); });
         do_accept();
       });
 }

@@ -1,7 +1,9 @@
 #pragma once
-// N worker threads, each running its own io_context (STYLE.md section 3):
-// a connection is pinned to one worker for life, and cross-worker work goes
-// to the target's inbox, drained by one asio::post to its context.
+// N worker threads, each running its own io_context (STYLE.md section 3)
+// from its readiness_poller's loop, which also watches the worker's plain
+// TCP sockets: a connection is pinned to one worker for life, and
+// cross-worker work goes to the target's inbox, drained by one asio::post
+// to its context (and a wake() of its loop).
 // Implements the session layer's worker_pool so the broker core stays free
 // of Asio.
 
@@ -65,7 +67,7 @@ class io_workers final : public broker::worker_pool {
   void drain(unsigned index);
 
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
-  // After contexts_: each watches its socket set through its context.
+  // After contexts_ (so destroyed before them): each runs its context.
   std::vector<std::unique_ptr<readiness_poller>> pollers_;
   // After contexts_: destroyed first, while the contexts their tasks'
   // captures may refer to still exist.

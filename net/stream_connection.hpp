@@ -154,7 +154,8 @@ class stream_connection : public connection {
   std::uint32_t last_write_ms_;  // milliseconds_now() of the last write
   // Bits rather than bools: they share a word with the fields above (and
   // a derived class's first field may follow in the same word).
-  bool reading_ : 1 = false;            // tcp_connection: drained, waiting for an input edge
+  // A read is pending (tcp_connection: drained, waiting for an input edge).
+  bool reading_ : 1 = false;
   bool input_held_ : 1 = false;         // tcp_connection: waiting for the flush to read
   bool low_watermark_set_ : 1 = false;  // tcp_connection: see held_low_watermark
   bool output_held_ : 1 = false;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <array>
 #include <cerrno>
 
 #include <boost/asio/post.hpp>
@@ -117,7 +118,7 @@ void tcp_connection::read_available() {
     }
   }
   file_deadline();
-  if (finished_ || closing_ || !handler_->wants_input()) return;  // resume_input() reads on
+  if (finished_ || closing_ || !handler_->wants_input()) return;  // paused: resume_input() reads on
   if (!drained) {  // more than a turn's worth waits: read on after the others
     asio::post(executor_, [self = self()] { self->do_read(); });
     return;

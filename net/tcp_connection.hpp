@@ -6,13 +6,13 @@
 // once goes out on the output edges that follow, one write in flight.
 //
 // Writes are batched (stream_connection, shared with tls_connection):
-// output_ready() only schedules a write with a post, so
-// every delivery this worker makes before it next polls I/O goes out in one
-// write; QoS 0 output of a connection that has just written waits for its
-// worker's write_coalescer, and so does the input of a client that keeps
-// sending QoS 0 and nothing else. Deadlines are lazy: the connection is filed in its worker's
-// deadline_wheel under the engine's next deadline, and when visited the
-// engine decides whether anything is due.
+// output_ready() only schedules a write with a post, so every delivery this
+// worker makes before it next polls I/O goes out in one write; QoS 0
+// output of a connection that has just written waits for its worker's
+// write_coalescer, and so does the input of a client that keeps sending
+// QoS 0 and nothing else. Deadlines are lazy: the connection is filed in
+// its worker's deadline_wheel under the engine's next deadline, and when
+// visited the engine decides whether anything is due.
 //
 // Lifetime: the connection holds itself (self_) from start() until it
 // finishes, since an idle or paused connection has no operation pending
@@ -20,7 +20,6 @@
 //
 // Thread: its worker only.
 
-#include <array>
 #include <chrono>
 #include <memory>
 #include <string>

@@ -3,7 +3,7 @@
 // each system call and each wake-up.
 //
 // A send() on loopback or a LAN costs a few microseconds of kernel time
-// whatever it carries, and so does waking another worker (an epoll_ctl to
+// whatever it carries, and so does waking another worker (an eventfd write to
 // interrupt it, a context switch, often a contended scheduler mutex). In
 // fan-out (one publisher, 50 subscribers) these were most of the broker's
 // CPU: each read of the publisher made one small write per subscriber and
