@@ -23,7 +23,12 @@ mqtt::message_ptr broker::make_message(mqtt::publish&& p, std::uint64_t publishe
   m->packet = std::move(p);
   m->publisher = publisher;
   m->publisher_hash = publisher_hash;
-  m->id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
+  // Only a message the store may keep needs a number: a QoS 0 one that is
+  // not retained is never stored (its deliveries are QoS 0 too), and it
+  // skips the counter all workers share (in QoS 0 fan-in its cache line
+  // went back and forth between them for every message).
+  if (m->packet.qos != mqtt::qos::at_most_once || m->packet.retain)
+    m->id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
   return m;
 }
 

@@ -329,5 +329,29 @@ TEST(Routing, SharedSubscriptionWithNoLocalIsProtocolError_MQTT_3_8_3_4) {
   EXPECT_TRUE(c.conn().finished());
 }
 
+// A message gets the store's number only when the store may keep it: a
+// QoS 0 message that is not retained never is, and takes none (so it
+// skips the counter every worker shares).
+TEST(Routing, OnlyMessagesTheStoreMayKeepAreNumbered) {
+  world w(1);
+  auto message = [&](qos q, bool retain) {
+    mqtt::publish p;
+    p.topic = "numbered";
+    p.qos = q;
+    p.retain = retain;
+    p.payload = mqtt::shared_bytes::copy_of(std::string_view("x"));
+    return w.b.make_message(std::move(p), 0);
+  };
+  EXPECT_EQ(message(qos::at_most_once, false)->id, 0u);
+  const auto retained = message(qos::at_most_once, true)->id;
+  const auto at_least_once = message(qos::at_least_once, false)->id;
+  const auto exactly_once = message(qos::exactly_once, false)->id;
+  EXPECT_NE(retained, 0u);
+  EXPECT_NE(at_least_once, 0u);
+  EXPECT_NE(exactly_once, 0u);
+  EXPECT_NE(retained, at_least_once);
+  EXPECT_NE(at_least_once, exactly_once);
+}
+
 }  // namespace
 }  // namespace tern::broker::test
