@@ -42,7 +42,10 @@ readiness_poller::readiness_poller(boost::asio::io_context& context)
     : context_(context), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(-1) {
   if (epoll_fd_ < 0) fail("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) fail("eventfd");
+  if (wake_fd_ < 0) {
+    ::close(epoll_fd_);
+    fail("eventfd");
+  }
   auto& reactor = boost::asio::use_service<asio_reactor>(context);
   reactor.init_task();  // the io_context polls its reactor from now on
   // Level-triggered, both: the loop returns while either has something,
@@ -54,8 +57,13 @@ readiness_poller::readiness_poller(boost::asio::io_context& context)
   wake_events.events = EPOLLIN;
   wake_events.data.ptr = &wake_fd_;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, reactor.*reactor_epoll_fd(), &asio_events) != 0 ||
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_events) != 0)
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_events) != 0) {
+    const int error = errno;
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+    errno = error;
     fail("epoll_ctl");
+  }
 }
 
 readiness_poller::~readiness_poller() {
