@@ -35,7 +35,8 @@ bridge::bridge(bridge_options options, broker::broker& b, asio::io_context& cont
       socket_(context),
       timer_(context),
       restart_timer_(context),
-      idle_timer_(context) {}
+      idle_timer_(context),
+      resolve_poke_(context) {}
 
 void bridge::start() {
   broker_.workers().post(worker_, [self = shared_from_this()] {
@@ -81,12 +82,27 @@ void bridge::connect_next() {
   if (stopped_) return;
   const std::uint64_t generation = ++generation_;
   spdlog::info("bridge {}: connecting to {}:{}", options_.name, address().host, address().port);
+  resolving_ = true;
+  poke_while_resolving();
   resolver_.async_resolve(
       address().host, std::to_string(address().port),
       [self = shared_from_this(), generation](const boost::system::error_code& ec,
                                               const tcp::resolver::results_type& results) {
+        self->resolving_ = false;
         self->on_resolved(generation, ec, results);
       });
+}
+
+// Asio resolves on a thread of its own and posts the completion to the
+// worker's io_context from there, which does not wake the worker: it
+// blocks in its readiness_poller, not inside Asio (net/readiness_poller.hpp).
+// A timer does, and the worker then runs the completion; resolves are rare
+// (one per connection attempt), so the wake-ups cost nothing that matters.
+void bridge::poke_while_resolving() {
+  resolve_poke_.expires_after(std::chrono::milliseconds(5));
+  resolve_poke_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->resolving_) self->poke_while_resolving();
+  });
 }
 
 void bridge::on_resolved(std::uint64_t generation, const boost::system::error_code& ec,

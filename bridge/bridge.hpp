@@ -56,6 +56,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void on_resolved(std::uint64_t generation, const boost::system::error_code& ec,
                    const boost::asio::ip::tcp::resolver::results_type& results);
   void on_connected(std::uint64_t generation, const boost::system::error_code& ec);
+  // Wakes the worker every few milliseconds while a resolve is pending; see
+  // connect_next().
+  void poke_while_resolving();
   void start_tls(std::uint64_t generation);
   void on_handshake(std::uint64_t generation, const boost::system::error_code& ec);
   void remote_up();
@@ -111,6 +114,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer restart_timer_;  // next attempt, or next look at the queue
   boost::asio::steady_timer idle_timer_;     // lazy: idle_timeout
+  boost::asio::steady_timer resolve_poke_;   // see poke_while_resolving()
   std::shared_ptr<local_link> link_;
   std::array<std::uint8_t, 64 * 1024> read_buffer_{};
   std::vector<std::uint8_t> pending_;  // relay output not yet handed to a write
@@ -125,6 +129,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   bool was_up_ = false;
   bool idle_closing_ = false;  // lazy: the bridge itself is closing an idle link
   bool stopped_ = false;
+  bool resolving_ = false;
 };
 
 }  // namespace tern::bridge
