@@ -22,7 +22,11 @@
 //
 // Since the thread does not block inside the io_context, the io_context
 // cannot wake it for work posted from another thread: whoever posts to
-// this worker from another thread calls wake() (io_workers does).
+// this worker from another thread calls wake() (io_workers does). Asio's
+// resolver posts its completions from a thread of its own, so its user
+// (the bridge) wakes the worker with a timer until the resolve completes;
+// anything else would wait for the worker's next event, at most its
+// 250 ms deadline sweep.
 //
 // Thread: run() and add() on the worker; wake() from any thread.
 
