@@ -3,7 +3,6 @@
 #include <memory>
 #include <utility>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace tern::net {
@@ -40,10 +39,7 @@ void io_workers::post(unsigned index, std::function<void()> fn) {
     box.tasks.push_back(std::move(fn));
     first = !std::exchange(box.drain_posted, true);
   }
-  if (first) {
-    boost::asio::post(*contexts_[index], [this, index] { drain(index); });
-    pollers_[index]->wake();
-  }
+  if (first) post_to_context(index, [this, index] { drain(index); });
 }
 
 void io_workers::drain(unsigned index) {

@@ -11,10 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "net/readiness_poller.hpp"
 #include "net/write_coalescer.hpp"
@@ -40,6 +42,14 @@ class io_workers final : public broker::worker_pool {
   boost::asio::io_context& context(unsigned index) { return *contexts_[index]; }
   write_coalescer& coalescer(unsigned index) { return *coalescers_[index]; }
   readiness_poller& poller(unsigned index) { return *pollers_[index]; }
+  // Runs `handler` on worker `index` from any thread: an asio::post to its
+  // context, and a wake() of its loop, which Asio cannot wake (see
+  // readiness_poller). For one batch at a time; single tasks go by post().
+  template <class Handler>
+  void post_to_context(unsigned index, Handler&& handler) {
+    boost::asio::post(*contexts_[index], std::forward<Handler>(handler));
+    pollers_[index]->wake();
+  }
   // The next worker for a new connection, in turn.
   unsigned next_for_connection() noexcept { return next_++ % size(); }
 

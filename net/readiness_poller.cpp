@@ -82,7 +82,7 @@ void readiness_poller::run() {
   while (!context_.stopped()) {
     context_.poll();  // what is ready, and what that posts in turn
     if (context_.stopped()) break;
-    wait_and_dispatch(-1);
+    wait_and_dispatch();
   }
 }
 
@@ -93,9 +93,9 @@ void readiness_poller::wake() noexcept {
   [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
 }
 
-void readiness_poller::wait_and_dispatch(int timeout_ms) {
+void readiness_poller::wait_and_dispatch() {
   std::array<epoll_event, batch_size> events;
-  const int n = ::epoll_wait(epoll_fd_, events.data(), batch_size, timeout_ms);
+  const int n = ::epoll_wait(epoll_fd_, events.data(), batch_size, -1);
   // Every connection in the batch is held before any is told: handling one
   // may finish another (a session take-over), which then lets go of itself.
   // A connection closes its socket, and so leaves the set, before it can be

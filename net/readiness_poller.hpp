@@ -62,8 +62,8 @@ class readiness_poller {
   void wake() noexcept;
 
  private:
-  // Waits for events (at most `timeout_ms`, -1: no limit) and hands them out.
-  void wait_and_dispatch(int timeout_ms);
+  // Waits for events and hands them out.
+  void wait_and_dispatch();
 
   boost::asio::io_context& context_;
   int epoll_fd_;

@@ -1,7 +1,5 @@
 #include "net/write_coalescer.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include "net/connection.hpp"
 #include "net/io_workers.hpp"
 
@@ -67,12 +65,11 @@ void write_coalescer::flush_posts_to(unsigned target) {
 
 void write_coalescer::send_batch(unsigned target) {
   last_post_[target] = clock::now();
-  boost::asio::post(workers_.context(target), [batch = std::move(outbox_[target])]() mutable {
+  workers_.post_to_context(target, [batch = std::move(outbox_[target])]() mutable {
     flush_scope scope;
     for (auto& fn : batch)
       fn();
   });
-  workers_.poller(target).wake();
   outbox_[target].clear();
 }
 
