@@ -315,9 +315,10 @@ bool broker::dispatch(std::vector<target>& targets,
   thread_local std::vector<std::vector<target>> remote;
   if (remote.size() < count) remote.resize(count);
   for (auto& t : targets) {
+    const unsigned owner = t.s->owner.load(std::memory_order_acquire);
+    if (t.d.qos != mqtt::qos::at_most_once && owner != here) note_in_transit(*t.s);
     if (t.d.qos != mqtt::qos::at_most_once && t.s->congested.load(std::memory_order_acquire))
       hold = wait_for(*t.s, publisher) || hold;
-    const unsigned owner = t.s->owner.load(std::memory_order_acquire);
     if (owner == here) {
       deliver_here(t.s, std::move(t.d), t.place);
     } else {
@@ -352,9 +353,39 @@ bool broker::dispatch(std::vector<target>& targets,
   return hold;
 }
 
+void broker::note_in_transit(session& s) {
+  // Half the threshold: the owner's queue may hold the other half. Only a
+  // connected session holds its publishers (as in deliver_here()). A
+  // session with a bound of its own (a bridge's queue) is left to that
+  // bound: offline, it holds its publishers for as long as it is past it,
+  // which the owner could not tell from a mark made here.
+  const auto on_the_way = s.in_transit.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (on_the_way >= congestion_threshold() / 2 && s.own_bound == nullptr &&
+      s.online.load(std::memory_order_acquire))
+    s.congested.store(true, std::memory_order_release);
+}
+
 void broker::remote_batch::operator()() {
-  for (auto& t : targets)
+  const unsigned here = owner->workers_.current();
+  for (auto& t : targets) {
+    const bool counted = t.d.qos != mqtt::qos::at_most_once;  // by dispatch()
     owner->deliver(t.s, std::move(t.d), t.place);
+    if (!counted) continue;
+    t.s->in_transit.fetch_sub(1, std::memory_order_relaxed);
+    // Arrived: the queue shows it now, so the owner decides as for any
+    // delivery (pump_queue() clears the flag as the queue drains). A router
+    // may have marked the session just as it went offline, after
+    // connection_closed() released its publishers: released here likewise,
+    // as an offline queue drops rather than holds. Not a session with a
+    // bound of its own, which note_in_transit() never marks and whose
+    // offline queue may hold publishers rightly.
+    if (t.s->owner.load(std::memory_order_acquire) != here) continue;
+    if (t.s->attached) {
+      owner->queue_drained(*t.s);
+    } else if (t.s->own_bound == nullptr) {
+      owner->queue_drained(*t.s, /*force=*/true);
+    }
+  }
 }
 
 void broker::store_deliveries(std::vector<target>& targets, std::vector<store::store_op>& ops) {

@@ -103,6 +103,43 @@ TEST(Backpressure, PublisherIgnoringFlowControlIsNotRead) {
   EXPECT_EQ(sub.payloads(), numbered(1, total));
 }
 
+// Deliveries on their way to the subscriber's worker count toward its
+// congestion: a publisher on another worker waits once half a threshold of
+// them is on the way, before the subscriber's queue shows any, and goes on
+// once they arrive.
+TEST(Backpressure, DeliveriesOnTheWayHoldPublishersOnOtherWorkers) {
+  broker_config config;
+  config.limits.max_inflight = 2;
+  config.max_queued_messages = 8;  // congested at 8 queued, or 4 on the way
+  world w(2, config);
+  test_client pub(w, "pub", v::v3_1_1, 0);
+  test_client sub(w, "sub", v::v3_1_1, 1);
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(sub.connect());
+  ASSERT_TRUE(sub.subscribe("bp", qos::at_least_once));
+
+  // The subscriber's worker does not run meanwhile.
+  std::vector<mqtt::packet_id> ids;
+  for (int i = 1; i <= 6; ++i) {
+    ids.push_back(pub.start_publish("bp", "m" + std::to_string(i), qos::at_least_once));
+    while (w.workers.run_one(0)) {
+    }
+  }
+  pub.process();
+  EXPECT_EQ(w.workers.pending(1), 6u) << "one post per publication";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(pub.completed(ids[i])) << "m" << i + 1;
+  for (int i = 3; i < 6; ++i)
+    EXPECT_FALSE(pub.completed(ids[i])) << "m" << i + 1 << " should wait";
+
+  w.settle();
+  for (auto id : ids)
+    EXPECT_TRUE(pub.completed(id));
+  EXPECT_EQ(sub.payloads(), numbered(1, 6));
+  const auto next = pub.publish("bp", "m7", qos::at_least_once);
+  EXPECT_TRUE(pub.completed(next)) << "nothing on the way any more";
+}
+
 // A congested subscriber that goes away wakes its publishers: an offline
 // session's queue is bounded (drops) instead of holding them.
 TEST(Backpressure, SubscriberLeavingReleasesHeldAcks) {
