@@ -183,9 +183,9 @@ class broker {
     mqtt::delivery d;
     offline_place place = offline_place::none;
   };
-  // Deliveries routed on one worker for sessions on another, run there.
   // A QoS 1/2 delivery to `s` is posted to its owner (see session::in_transit).
   void note_in_transit(session& s);
+  // Deliveries routed on one worker for sessions on another, run there.
   struct remote_batch {
     broker* owner;
     std::vector<target> targets;
